@@ -1,0 +1,10 @@
+"""kinecheck: declarative self-assessment questionnaires, scored by declarative rules.
+
+The library API (imported lazily so the CLI starts fast)::
+
+    from kinecheck import api
+    defs = api.load("knee-pain")
+    report = api.assess_raw(defs, {"age": 41, ...})
+"""
+
+__version__ = "0.1.0"

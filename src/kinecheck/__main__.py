@@ -1,0 +1,5 @@
+"""`python -m kinecheck` runs the CLI."""
+
+from kinecheck.cli import main
+
+main()

@@ -1,0 +1,29 @@
+"""The library API the CLI (and clinics' own scripts) call: load, check, assess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kinecheck import catalog
+from kinecheck.answers import AnswerValidator, Checked
+from kinecheck.assess import assess
+from kinecheck.loading import Definitions, load_definitions
+from kinecheck.models.report import Report
+
+__all__ = ["Checked", "Definitions", "Report", "assess", "assess_raw", "check_answers", "load"]
+
+
+def load(name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None) -> Definitions:
+    """Load a questionnaire by id or path, with its rules and exercise library."""
+    return load_definitions(catalog.resolve(name), rules)
+
+
+def check_answers(defs: Definitions, raw: Any, *, partial: bool = False) -> Checked:
+    """Validate raw answers (as read from a file); raises AnswersError listing every problem."""
+    return AnswerValidator(defs).validate(raw, partial=partial)
+
+
+def assess_raw(defs: Definitions, raw: Any) -> Report:
+    """Validate raw answers and assess them in one step."""
+    return assess(defs, check_answers(defs, raw).answers)

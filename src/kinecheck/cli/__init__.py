@@ -1,0 +1,53 @@
+"""The `kinecheck` command: a thin typer shell over the library API.
+
+Command modules import only typer at the top; everything heavy is imported inside the
+command that needs it, so `kinecheck --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kinecheck.cli import definitions as _definitions
+from kinecheck.cli import scoring as _scoring
+from kinecheck.cli import take as _take
+
+app = typer.Typer(
+    name="kinecheck",
+    help=(
+        "Self-assessment questionnaires scored by declarative rules.\n\n"
+        "Start with `kinecheck take` for the knee-pain quiz. It asks about your sitting, shoes, "
+        "injuries, sports and warning signs, then shows which hip or ankle limits may be adding "
+        "to your knee pain, when to see a professional, and exercises to start with.\n\n"
+        "Not medical advice: it does not replace an assessment by a professional."
+    ),
+    no_args_is_help=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+app.command("take")(_take.take)
+app.command("assess")(_scoring.assess)
+app.command("validate")(_definitions.validate)
+app.command("list")(_definitions.list_questionnaires)
+app.command("exercises")(_definitions.exercises)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", help="Show the version and exit."),
+) -> None:
+    if version:
+        from kinecheck import __version__
+
+        typer.echo(f"kinecheck {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,60 @@
+"""What every command shares: turning errors into messages and exit codes, never tracebacks."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def err(message: str) -> None:
+    """Print a line to standard error."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print an error and exit with `code`."""
+    err(message)
+    raise typer.Exit(code)
+
+
+def friendly_errors(func: F) -> F:
+    """Map kinecheck's user errors to exit 2 with every problem listed, and Ctrl-C to 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kinecheck.errors import AnswersError, DefinitionError, KinecheckError
+
+        try:
+            return func(*args, **kwargs)
+        except AnswersError as exc:
+            count = len(exc.problems)
+            err(
+                f"error: {count} problem{'s' if count != 1 else ''} with the answers"
+                + (f" in {exc.source}" if exc.source else "")
+                + ":"
+            )
+            for answer_problem in exc.problems:
+                err(f"  {answer_problem}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except DefinitionError as exc:
+            err("error: the definitions are invalid:")
+            for p in exc.problems:
+                err(f"  {p}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except KinecheckError as exc:
+            fail(f"error: {exc}")
+        except KeyboardInterrupt:
+            err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            raise typer.Exit(EXIT_OK) from None
+
+    return wrapper  # type: ignore[return-value]

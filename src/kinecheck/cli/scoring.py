@@ -1,0 +1,182 @@
+"""`kinecheck assess`: score an answers file (or a JSON Lines batch) without prompts."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+
+from kinecheck.cli.common import EXIT_BAD_INPUT, err, friendly_errors
+
+
+class Format(StrEnum):
+    """Output formats of `assess`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    jsonl = "jsonl"
+
+
+QUESTIONNAIRE_ARG = typer.Argument(
+    ..., help="Questionnaire id (see `kinecheck list`) or the path of its YAML file."
+)
+
+
+@friendly_errors
+def assess(
+    questionnaire: str = QUESTIONNAIRE_ARG,
+    answers: str = typer.Option(
+        ...,
+        "--answers",
+        "-a",
+        metavar="FILE",
+        help="Answers as YAML or JSON (question id: answer). '-' reads standard input. "
+        "A .jsonl file holds one answer set per line and gives one JSON report per line.",
+    ),
+    fmt: Format = typer.Option(
+        Format.text,
+        "--format",
+        "-f",
+        help="text (for people), json (the contract), markdown, html; jsonl reads and writes "
+        "JSON Lines.",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write the report here (atomically, owner-only) instead of standard output.",
+        dir_okay=False,
+    ),
+    rules: Path | None = typer.Option(
+        None,
+        "--rules",
+        help="Use this rules file instead of the questionnaire's own.",
+        exists=True,
+        dir_okay=False,
+    ),
+) -> None:
+    """Score an answers file and print the report, asking nothing.
+
+    Invalid answers are all listed on standard error with what is allowed, and nothing is
+    written (exit 2).
+
+    Example: kinecheck assess knee-pain --answers answers.yaml --format json -o report.json
+    """
+    from kinecheck import api
+    from kinecheck.errors import AnswersError
+
+    defs = api.load(questionnaire, rules)
+    if fmt is Format.jsonl or answers.endswith(".jsonl"):
+        failed = _batch(defs, answers, output)
+        raise typer.Exit(EXIT_BAD_INPUT if failed else 0)
+    raw = _read_answers(answers)
+    try:
+        checked = api.check_answers(defs, raw)
+    except AnswersError as exc:
+        exc.source = answers if answers != "-" else "standard input"
+        raise
+    for warning in checked.warnings:
+        err(f"warning: {warning}")
+    report = api.assess(defs, checked.answers)
+    _emit(report, fmt.value, output)
+
+
+def _read_answers(name: str) -> Any:
+    """Parse an answers file or standard input; errors name the file and line."""
+    from kinecheck import yamlsource
+    from kinecheck.errors import DefinitionError, InputError
+
+    if name == "-":
+        raw, path = sys.stdin.buffer.read(), Path("<stdin>")
+        if not raw.strip():
+            raise InputError("no answers on standard input")
+    else:
+        path = Path(name)
+        raw = yamlsource.read_text(path)
+    try:
+        data = yamlsource.parse(raw, path).data
+    except DefinitionError as exc:
+        raise InputError("; ".join(str(p) for p in exc.problems)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping from question id to answer")
+    return data
+
+
+def _emit(report: Any, fmt: str, output: Path | None) -> None:
+    from kinecheck.fileio import write_atomic
+    from kinecheck.render import renderer
+
+    if fmt == "text" and output is None and sys.stdout.isatty():
+        from rich.console import Console
+
+        from kinecheck.render.text import print_report
+
+        print_report(report, Console(highlight=False))
+        return
+    text = renderer(fmt)(report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        err(f"report written to {output}")
+
+
+def _batch(defs: Any, answers: str, output: Path | None) -> int:
+    """Stream a JSON Lines batch: one report (or error record) per input line, in order."""
+    import contextlib
+
+    import orjson
+
+    from kinecheck.answers import AnswerValidator
+    from kinecheck.assess import assessor_for
+    from kinecheck.errors import AnswerProblem, AnswersError, InputError
+    from kinecheck.fileio import atomic_writer
+
+    validator, assessor = AnswerValidator(defs), assessor_for(defs)
+    failed = 0
+
+    def run(source: IO[bytes], sink: IO[bytes]) -> None:
+        nonlocal failed
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                try:
+                    raw = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise AnswersError(
+                        [AnswerProblem("(line)", f"not valid JSON: {exc}")]
+                    ) from None
+                report = assessor(validator.validate(raw).answers)
+                sink.write(report.model_dump_json().encode())
+            except AnswersError as exc:
+                failed += 1
+                sink.write(
+                    orjson.dumps({"line": number, "errors": [p.as_dict() for p in exc.problems]})
+                )
+            sink.write(b"\n")
+
+    with contextlib.ExitStack() as stack:
+        if answers == "-":
+            source: IO[bytes] = sys.stdin.buffer
+        else:
+            path = Path(answers)
+            if path.is_dir():
+                raise InputError(f"{path}: is a directory, expected a file")
+            try:
+                source = stack.enter_context(path.open("rb"))
+            except OSError as exc:
+                raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout.buffer
+        run(source, sink)
+    if failed:
+        err(
+            f"error: {failed} line{'s' if failed != 1 else ''} had invalid answers "
+            '(see the {"line": N, "errors": [...]} records)'
+        )
+    return failed

@@ -1,0 +1,93 @@
+"""The error catalogue: every problem says where, what was wrong, what is allowed and how to fix it.
+
+Problems are collected, not raised one at a time, so a user sees every mistake in one run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition file or an answers file."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "")
+        parts = [p for p in (where, self.field) if p]
+        text = (": ".join(parts) + ": " if parts else "") + self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One invalid answer: the question, the value given and what is allowed."""
+
+    question: str
+    message: str
+    value: object = None
+    allowed: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.question}: {self.message}"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form used in batch (jsonl) output."""
+        return {
+            "question": self.question,
+            "value": self.value,
+            "message": self.message,
+            "allowed": self.allowed,
+        }
+
+
+class KinecheckError(Exception):
+    """Base of every error a user can cause; the CLI turns it into a message and exit code 2."""
+
+
+@dataclass
+class DefinitionError(KinecheckError):
+    """A questionnaire, rules or exercise file is broken; carries every problem found."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+@dataclass
+class AnswersError(KinecheckError):
+    """An answers file has invalid answers; carries every problem found."""
+
+    problems: list[AnswerProblem] = field(default_factory=list)
+    source: str | None = None
+
+    def __str__(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        return "\n".join(head + str(p) for p in self.problems)
+
+
+class InputError(KinecheckError):
+    """A file cannot be read or parsed (missing, a directory, empty, not YAML/JSON)."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """Return a 'did you mean ...?' hint for a misspelled id, or None when nothing is close."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

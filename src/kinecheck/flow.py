@@ -1,0 +1,61 @@
+"""Which question comes next: the one `when` logic shared by prompts, answers files and sessions.
+
+Answers map question ids to values; ``None`` means the person skipped an optional question.
+Because a `when` may only name earlier questions, one pass in order is enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kinecheck.loading import Definitions
+from kinecheck.models.questionnaire import QuestionBase
+
+
+def applies(defs: Definitions, question_id: str, answers: Mapping[str, Any]) -> bool:
+    """True when the question should be asked, given the answers so far."""
+    condition = defs.when.get(question_id)
+    return condition is None or condition(answers)
+
+
+def prune(defs: Definitions, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Keep answers to questions that apply, in questionnaire order; list the ids dropped."""
+    kept: dict[str, Any] = {}
+    for qid in defs.questions:
+        if qid in answers and applies(defs, qid, kept):
+            kept[qid] = answers[qid]
+    dropped = [qid for qid in answers if qid not in kept]
+    return kept, dropped
+
+
+def next_question(defs: Definitions, answers: Mapping[str, Any]) -> QuestionBase | None:
+    """The first question that applies and has no answer yet, or None when the quiz is done."""
+    for qid, question in defs.questions.items():
+        if qid not in answers and applies(defs, qid, answers):
+            return question
+    return None
+
+
+def previous_question(defs: Definitions, answers: Mapping[str, Any]) -> str | None:
+    """The id of the last answered question, the one 'back' returns to."""
+    ids = [qid for qid in defs.questions if qid in answers]
+    return ids[-1] if ids else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the person is: question `number` of about `total`."""
+
+    number: int
+    total: int
+    section: str
+
+
+def progress(defs: Definitions, answers: Mapping[str, Any], question_id: str) -> Progress:
+    """Position of `question_id`, counting the questions that apply with the answers so far."""
+    number = 1 + sum(1 for qid in defs.questions if qid in answers and qid != question_id)
+    total = sum(1 for qid in defs.questions if qid in answers or applies(defs, qid, answers))
+    section = defs.questionnaire.section_of(question_id).title
+    return Progress(number=number, total=max(total, number), section=section)

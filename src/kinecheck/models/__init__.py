@@ -1,0 +1,1 @@
+"""Pydantic models for definitions (questionnaire, rules, exercises) and for the report."""

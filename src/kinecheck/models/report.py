@@ -1,0 +1,116 @@
+"""The report: the JSON contract (schema_version 1) that renderers and storage consume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from kinecheck.models.rules import FindingLevel, PlanStatus, ReferralLevel
+
+SCHEMA_VERSION = 1
+
+
+class Out(BaseModel):
+    """Base of report models: frozen, and strict about fields so the contract cannot drift."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DefinitionRef(Out):
+    """Which definition file a report was made with."""
+
+    id: str
+    version: str
+    sha256: str
+
+
+class Evidence(Out):
+    """One answer that earned a finding points."""
+
+    question: str
+    answer: Any
+    points: int
+    because: str
+    answers: dict[str, Any] = {}
+
+
+class FindingResult(Out):
+    """A finding that fired."""
+
+    id: str
+    title: str
+    level: FindingLevel
+    score: int
+    statement: str
+    evidence: list[Evidence]
+    capped: str | None = None
+    notes: list[str] = []
+
+
+class ReasonResult(Out):
+    """One reason to be checked."""
+
+    id: str
+    level: ReferralLevel
+    message: str
+
+
+class ReferralResult(Out):
+    """The overall referral: its level is that of its highest reason."""
+
+    level: ReferralLevel
+    title: str
+    message: str
+    reasons: list[ReasonResult]
+
+
+class DoseOut(Out):
+    """Dose as written in the library."""
+
+    seconds_min: int | None
+    seconds_max: int | None
+    rounds_min: int
+    rounds_max: int
+    min_total_seconds_per_side: int | None
+
+
+class PlanItem(Out):
+    """One exercise in the plan, in the variant that fits the person."""
+
+    exercise: str
+    name: str
+    target: str
+    kind: str
+    variant: str
+    variant_name: str
+    sides: str
+    equipment: list[str]
+    missing_equipment: list[str]
+    substitutes: dict[str, str]
+    dose: DoseOut
+    purpose: str
+    setup: str
+    steps: list[str]
+    too_far: str
+    easier: str
+    cautions: list[str]
+    notes: list[str]
+    because: list[str]
+
+
+class Report(Out):
+    """Everything one assessment says."""
+
+    schema_version: int = SCHEMA_VERSION
+    questionnaire: DefinitionRef
+    rules: DefinitionRef
+    exercises: DefinitionRef
+    answers: dict[str, Any]
+    findings: list[FindingResult]
+    referral: ReferralResult
+    plan_status: PlanStatus
+    plan_status_message: str
+    plan: list[PlanItem]
+    disclaimer: str
+    stop_rule: str

@@ -1,0 +1,63 @@
+"""Shared wording for the human-readable renderers, so every format says the same thing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kinecheck.models.exercises import Dose
+from kinecheck.models.report import DoseOut, PlanItem
+
+LEVEL_WORDS = {
+    "emergency": "Emergency",
+    "urgent": "Urgent: today",
+    "soon": "See a doctor soon",
+    "routine": "Worth a check-up",
+    "none": "No referral needed now",
+}
+SIDES_WORDS = {
+    "both": "each side",
+    "left": "left side",
+    "right": "right side",
+    "affected": "the painful side",
+}
+
+
+def answer_text(value: Any) -> str:
+    """An answer as people read it: lists joined, ids with spaces."""
+    if isinstance(value, list):
+        return ", ".join(answer_text(v) for v in value)
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def dose_text(dose: DoseOut | Dose, sides: str) -> str:
+    """'30-45 s, 1-2 rounds, each side' and the like."""
+    parts = []
+    if dose.seconds_min and dose.seconds_max:
+        parts.append(f"{dose.seconds_min}-{dose.seconds_max} s")
+    elif dose.seconds_min:
+        parts.append(f"at least {dose.seconds_min} s")
+    if dose.min_total_seconds_per_side:
+        parts.append(f"at least {dose.min_total_seconds_per_side} s in total per side")
+    rounds = (
+        f"{dose.rounds_min}"
+        if dose.rounds_min == dose.rounds_max
+        else f"{dose.rounds_min}-{dose.rounds_max}"
+    )
+    parts.append(f"{rounds} round{'s' if dose.rounds_max > 1 else ''}")
+    parts.append(SIDES_WORDS.get(sides, sides))
+    return ", ".join(parts)
+
+
+def equipment_line(item: PlanItem) -> str | None:
+    """What the exercise needs, and what to use instead of what is missing."""
+    if not item.equipment:
+        return None
+    text = "You need: " + ", ".join(e.replace("_", " ") for e in item.equipment) + "."
+    for missing in item.missing_equipment:
+        sub = item.substitutes.get(missing)
+        text += f" You said you have no {missing.replace('_', ' ')}" + (f": {sub}" if sub else ".")
+    return text

@@ -1,0 +1,85 @@
+"""Validate definition files of any kind, one report of problems per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kinecheck import yamlsource
+from kinecheck.errors import DefinitionError, InputError, Problem
+from kinecheck.loading import (
+    default_rules_path,
+    iter_definition_files,
+    kind_of,
+    load_definitions,
+    validate_model,
+)
+from kinecheck.models.questionnaire import Questionnaire
+from kinecheck.models.rules import RuleSet
+
+
+def validate_files(paths: list[Path]) -> dict[Path, list[Problem]]:
+    """Check each file; a questionnaire is checked together with its rules and library."""
+    results: dict[Path, list[Problem]] = {}
+    for path in iter_definition_files(paths):
+        results[path] = _validate_one(path)
+    return results
+
+
+def _validate_one(path: Path) -> list[Problem]:
+    try:
+        source = yamlsource.load(path)
+    except DefinitionError as exc:
+        return exc.problems
+    except InputError as exc:
+        return [Problem(str(exc))]
+    model = kind_of(source.data)
+    if model is None:
+        return [
+            Problem(
+                "not a questionnaire, rules or exercise library (expected a top-level "
+                "'sections', 'findings' or 'exercises' field)",
+                file=str(path),
+                line=1,
+            )
+        ]
+    parsed, problems = validate_model(model, source)
+    if problems or parsed is None:
+        return problems
+    if isinstance(parsed, Questionnaire):
+        return _check(path, None)
+    if isinstance(parsed, RuleSet):
+        q_path = _questionnaire_for(path, parsed.questionnaire)
+        if q_path is None:
+            return [
+                source.problem(
+                    ("questionnaire",),
+                    f"cannot find questionnaire '{parsed.questionnaire}' for these rules",
+                    "keep it at ../questionnaires/<id>.yaml beside the rules folder",
+                )
+            ]
+        return _check(q_path, path)
+    return []
+
+
+def _check(q_path: Path, rules_path: Path | None) -> list[Problem]:
+    try:
+        load_definitions(q_path, rules_path)
+    except DefinitionError as exc:
+        return exc.problems
+    except InputError as exc:
+        return [Problem(str(exc))]
+    return []
+
+
+def _questionnaire_for(rules_path: Path, questionnaire_id: str) -> Path | None:
+    folder = rules_path.resolve().parent.parent / "questionnaires"
+    for ext in (".yaml", ".yml", ".json"):
+        candidate = folder / f"{questionnaire_id}{ext}"
+        if candidate.is_file():
+            return candidate
+    from kinecheck import catalog
+
+    return catalog.questionnaire_files().get(questionnaire_id)
+
+
+__all__ = ["default_rules_path", "validate_files"]

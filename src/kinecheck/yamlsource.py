@@ -1,0 +1,159 @@
+"""Read YAML (or JSON) files into plain data plus a map from data paths to line numbers.
+
+The line map lets every later error, from pydantic or from cross-reference checks, point at
+the file and line a person has to edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kinecheck.errors import DefinitionError, InputError, Problem
+
+try:  # the C loader is several times faster where libyaml is available
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    """Parsed content of one file, its raw bytes and where each value sits."""
+
+    path: Path
+    data: Any
+    raw: bytes
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The path as the user should see it."""
+        return str(self.path)
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """The line of the deepest part of `loc` that exists in the file (1-based)."""
+        key: PathKey = ()
+        best = self.lines.get(key)
+        node = self.data
+        for part in loc:
+            if isinstance(node, dict) and part in node:  # noqa: SIM114 - each branch narrows
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                continue  # union tags and the like are not in the data
+            key = (*key, part)
+            best = self.lines.get(key, best)
+        return best
+
+    def problem(self, loc: Sequence[str | int], message: str, hint: str | None = None) -> Problem:
+        """A Problem located at `loc` in this file."""
+        return Problem(
+            message=message,
+            file=self.name,
+            line=self.line_of(loc),
+            field=readable_path(self.data, loc),
+            hint=hint,
+        )
+
+
+def readable_path(data: Any, loc: Sequence[str | int]) -> str | None:
+    """`sections[about].questions[age].min`: list items named by their id where they have one."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            item_id = node.get("id") if isinstance(node, dict) else None
+            out += f"[{item_id}]" if isinstance(item_id, str) else f"[{part}]"
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            out += ("." if out else "") + str(part)
+        elif isinstance(part, str) and not isinstance(node, list | dict):
+            out += ("." if out else "") + part
+    return out or None
+
+
+def read_text(path: Path) -> bytes:
+    """Read a file's bytes, turning every OS problem into one clear InputError."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty")
+    return raw
+
+
+def parse(raw: bytes, path: Path) -> Source:
+    """Parse YAML (JSON is YAML too) and record the line of every mapping value and list item."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError(f"{path}: the file is empty")
+        problems: list[Problem] = []
+        lines: dict[PathKey, int] = {}
+        _index(node, (), lines, problems, path)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise DefinitionError(
+            [Problem(f"invalid YAML: {what}", file=str(path), line=line)]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DefinitionError([Problem(f"invalid YAML: {exc}", file=str(path))]) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise DefinitionError(problems)
+    return Source(path=path, data=data, raw=raw, lines=lines)
+
+
+def _index(
+    node: yaml.Node, key: PathKey, lines: dict[PathKey, int], problems: list[Problem], path: Path
+) -> None:
+    lines[key] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for k_node, v_node in node.value:
+            k = k_node.value if isinstance(k_node, yaml.ScalarNode) else str(k_node.value)
+            line = k_node.start_mark.line + 1
+            if k in seen:
+                problems.append(
+                    Problem(
+                        f"duplicate key '{k}' (first given on line {seen[k]})",
+                        file=str(path),
+                        line=line,
+                    )
+                )
+            seen[k] = line
+            _index(v_node, (*key, k), lines, problems, path)
+            lines[(*key, k)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*key, i), lines, problems, path)
+
+
+def load(path: Path) -> Source:
+    """Read and parse one definition or answers file."""
+    return parse(read_text(path), path)
