@@ -21,6 +21,14 @@ app = typer.Typer(
         "to your knee pain, when to see a professional, and exercises to start with.\n\n"
         "Not medical advice: it does not replace an assessment by a professional."
     ),
+    epilog=(
+        "Examples:\n\n"
+        "  kinecheck take                 (the knee-pain quiz)\n\n"
+        "  kinecheck take --plain         (plain lines, for screen readers)\n\n"
+        "  kinecheck assess knee-pain --answers answers.yaml --format json\n\n"
+        "  kinecheck validate questionnaires/ rules/\n\n"
+        "Run `kinecheck COMMAND --help` for the options of one command."
+    ),
     no_args_is_help=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
