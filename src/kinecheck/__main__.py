@@ -1,5 +1,5 @@
 """`python -m kinecheck` runs the CLI."""
 
-from kinecheck.cli import main
+from kinecheck.cli import app
 
-main()
+app(prog_name="kinecheck")

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
-from kinecheck.flow import applies
 from kinecheck.loading import Definitions
 from kinecheck.models.questionnaire import (
     NOT_SURE,
@@ -29,11 +28,27 @@ from kinecheck.models.questionnaire import (
 )
 
 Checker = Callable[[Any], tuple[Any, str | None]]
+_MISSING = object()
 _BOOL_WORDS = {True: "yes", False: "no"}
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def shown(value: Any) -> str:
+    """An answer as the person wrote it, for messages: 'text' quoted, yes/no for booleans."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+        return _fmt(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)
 
 
 def allowed_text(question: QuestionBase) -> str:
@@ -58,23 +73,28 @@ def _number_checker(question: NumberBase) -> Checker:
     range_msg = f"must be between {_fmt(low)} and {_fmt(high)}{unit}"
 
     def check(value: Any) -> tuple[Any, str | None]:
+        if type(value) is int and low <= value <= high:  # fast path: the usual valid answer
+            return value, None
+        given = value
+        if isinstance(value, bool):
+            return None, f"{shown(value)} (a yes/no answer) is not a number"
         if isinstance(value, str):
             text = value.strip().replace(",", ".")
             try:
                 value = int(text) if text.lstrip("+-").isdigit() else float(text)
             except ValueError:
-                return None, "must be a number"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, "must be a number"
+                return None, f"{shown(given)} is not a number"
+        if not isinstance(value, int | float):
+            return None, f"{shown(given)} is not a number"
         if isinstance(value, float):
             if not math.isfinite(value):
-                return None, "must be a finite number"
+                return None, f"{shown(given)} is not a finite number"
             if whole:
                 if not value.is_integer():
-                    return None, "must be a whole number"
+                    return None, f"{shown(given)} is not a whole number"
                 value = int(value)
         if not low <= value <= high:
-            return None, range_msg
+            return None, f"{shown(given)} is out of range: it {range_msg}"
         return value, None
 
     return check
@@ -86,14 +106,18 @@ def _choice_checker(question: SingleChoice | YesNo) -> Checker:
     is_yes_no = isinstance(question, YesNo)
 
     def check(value: Any) -> tuple[Any, str | None]:
+        if type(value) is str and value in allowed:  # fast path: the usual valid answer
+            return value, None
         if is_yes_no and isinstance(value, bool):
             value = _BOOL_WORDS[value]
+        if isinstance(value, list):
+            return None, f"{shown(value)} is a list, but this question takes one choice"
         if not isinstance(value, str):
-            return None, "must be one choice id"
+            return None, f"{shown(value)} is not a choice id"
         if value in allowed:
             return value, None
         if is_yes_no and value == NOT_SURE:
-            return None, "'not sure' is not offered here; answer yes or no"
+            return None, "'not_sure' is not offered for this question; answer yes or no"
         hint = did_you_mean(value, ids)
         return None, f"'{value}' is not a choice" + (f"; {hint}" if hint else "")
 
@@ -104,27 +128,39 @@ def _multi_checker(question: MultiChoice) -> Checker:
     ids = choice_ids(question)
     allowed = frozenset(ids)
     exclusive = frozenset(c.id for c in question.choices if c.exclusive)
+    order = {c: i for i, c in enumerate(ids)}
 
     def check(value: Any) -> tuple[Any, str | None]:
+        if type(value) is list and value:  # fast path for a valid list; else the checks below
+            try:
+                picked = frozenset(value)
+            except TypeError:  # an unhashable item: say so below
+                picked = frozenset()
+            if (
+                len(picked) == len(value)
+                and picked <= allowed
+                and (len(value) == 1 or picked.isdisjoint(exclusive))
+            ):
+                return sorted(value, key=order.__getitem__), None
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return None, "must be a list of choice ids"
+            return None, f"{shown(value)} is not a list of choice ids"
         if not value:
-            return None, "pick at least one choice" + (
+            return None, "[] picks nothing: pick at least one choice" + (
                 f" (or '{sorted(exclusive)[0]}')" if exclusive else ""
             )
         for v in value:
             if v not in allowed:
                 hint = did_you_mean(v, ids)
                 return None, f"'{v}' is not a choice" + (f"; {hint}" if hint else "")
-        if len(set(value)) != len(value):
-            return None, "a choice is listed twice"
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            return None, f"'{twice[0]}' is listed twice; list each choice once"
         alone = exclusive.intersection(value)
         if alone and len(value) > 1:
             word = choice_label(question, sorted(alone)[0])
             return None, f"'{sorted(alone)[0]}' ({word}) cannot be combined with other choices"
-        order = {c: i for i, c in enumerate(ids)}
         return sorted(value, key=order.__getitem__), None
 
     return check
@@ -133,10 +169,10 @@ def _multi_checker(question: MultiChoice) -> Checker:
 def _text_checker(question: Text) -> Checker:
     def check(value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
-            return None, "must be text"
+            return None, f"{shown(value)} is not text"
         value = value.strip()
         if len(value) > question.max_length:
-            return None, f"must be at most {question.max_length} characters"
+            return None, f"the text is {len(value)} characters long; at most {question.max_length}"
         return value, None
 
     return check
@@ -168,6 +204,18 @@ class AnswerValidator:
     def __init__(self, defs: Definitions) -> None:
         self.defs = defs
         self.checkers = {qid: make_checker(q) for qid, q in defs.questions.items()}
+        # The hot loop of `validate` (batch scoring runs it per line): per question, in order,
+        # its id, its compiled `when` test (as `flow.applies` uses it) or None, its checker,
+        # and whether a blank answer must be caught before the checker (only text accepts one).
+        self._steps = tuple(
+            (
+                qid,
+                None if (c := defs.when.get(qid)) is None else c.evaluate,
+                self.checkers[qid],
+                isinstance(q, Text),
+            )
+            for qid, q in defs.questions.items()
+        )
 
     def check_one(self, question_id: str, value: Any) -> tuple[Any, AnswerProblem | None]:
         """Normalise a single answer (as typed, or from a file) or explain what is wrong."""
@@ -175,8 +223,12 @@ class AnswerValidator:
         if value is None or (isinstance(value, str) and not value.strip()):
             if question.optional:
                 return None, None
+            given = "nothing" if value is None else shown(value)
             return None, AnswerProblem(
-                question_id, "an answer is required", value, allowed_text(question)
+                question_id,
+                f"{given} given, but an answer is required",
+                value,
+                allowed_text(question),
             )
         normal, message = self.checkers[question_id](value)
         if message is not None:
@@ -201,7 +253,7 @@ class AnswerValidator:
             )
         problems: list[AnswerProblem] = []
         questions = self.defs.questions
-        for key in raw:
+        for key in raw if not questions.keys() >= raw.keys() else ():
             if key not in questions:
                 hint = did_you_mean(str(key), questions)
                 problems.append(
@@ -211,22 +263,34 @@ class AnswerValidator:
                 )
         answers: dict[str, Any] = {}
         warnings: list[str] = []
-        for qid, question in questions.items():
-            if not applies(self.defs, qid, answers):
+        get = raw.get
+        for qid, when, check, blank_first in self._steps:
+            if when is not None and not when(answers):
                 if qid in raw:
                     warnings.append(f"{qid}: ignored, the question does not apply to these answers")
                 continue
-            if qid not in raw:
+            value = get(qid, _MISSING)
+            if value is _MISSING:
+                question = questions[qid]
                 if not partial and not question.optional:
                     problems.append(
                         AnswerProblem(qid, "missing answer", None, allowed_text(question))
                     )
                 continue
-            value, problem = self.check_one(qid, raw[qid])
+            # Fast path: a valid answer. Only text accepts a blank string, so for the other
+            # types a blank (or None) fails the checker and is judged by check_one below.
+            if not blank_first or not (
+                value is None or (isinstance(value, str) and not value.strip())
+            ):
+                normal, message = check(value)
+                if message is None:
+                    answers[qid] = normal
+                    continue
+            normal, problem = self.check_one(qid, value)  # blanks and every problem
             if problem is not None:
                 problems.append(problem)
             else:
-                answers[qid] = value
+                answers[qid] = normal
         if problems:
             raise AnswersError(problems)
         return Checked(answers, warnings)

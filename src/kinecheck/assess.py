@@ -1,31 +1,135 @@
 """Answers -> Report: findings with their evidence, referral, plan status and the exercise plan.
 
-`assess` is a pure function of the definitions and checked answers. The parts of a report that
-depend only on the definitions (reason texts, exercise blocks) are prepared once per definitions.
+`assess` is a pure function of the definitions and checked answers. An `Assessor` prepares
+everything that depends only on the definitions once: rule conditions as bare closures in
+flat tuples, reason and referral blocks, and each exercise block of the plan both as plain
+data and as pre-serialised JSON. One `_outcome` pass decides what fired; it is then finished
+either as a `Report` model (the library API, renderers) or straight to compact JSON bytes
+(batch scoring), which is the same JSON as `Report.model_dump_json()`, byte for byte.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kinecheck.loading import CompiledFinding, Definitions
-from kinecheck.models.exercises import Exercise
 from kinecheck.models.questionnaire import choice_ids
-from kinecheck.models.report import (
-    DoseOut,
-    Evidence,
-    FindingResult,
-    PlanItem,
-    ReasonResult,
-    ReferralResult,
-    Report,
-)
-from kinecheck.models.rules import REFERRAL_ORDER, FindingLevel, PlanStatus, ReferralLevel
+from kinecheck.models.rules import REFERRAL_ORDER
 
+if TYPE_CHECKING:
+    from kinecheck.conditions import Condition
+    from kinecheck.loading import Definitions
+    from kinecheck.models.report import Report
+
+Answers = Mapping[str, Any]
+Test = Callable[[Answers], bool]
+
+SCHEMA_VERSION = 1  # kinecheck.models.report.SCHEMA_VERSION, without importing the models
 _RANK = {level: i for i, level in enumerate(REFERRAL_ORDER)}
 _KIND_ORDER = {"mobility": 0, "stability": 1}
+_CACHE_LIMIT = 4096  # distinct referral / plan blocks kept per definitions (bounded memory)
+
+
+class _Finding(NamedTuple):
+    """A finding flattened for the hot loop."""
+
+    id: str
+    title: str
+    rows: tuple[tuple[Test, int, str, str, tuple[str, ...]], ...]  # test, points, because, ...
+    possible: int
+    likely: int
+    caps: tuple[tuple[Test, str], ...]  # only caps that can lower 'likely' to 'possible'
+    statements: dict[str, str]
+    notes: list[str]
+    exercises: tuple[str, ...]
+
+
+class _Fused:
+    """Evaluates a list of conditions at once, returning the indexes of those that hold.
+
+    Conditions that are only `'choice' in question` on a multiple choice question (such as a
+    list of warning signs, one reason each) are fused: one look-up per ticked choice instead
+    of one test per condition. The rest are called one by one.
+    """
+
+    def __init__(self, conditions: list[Condition], defs: Definitions) -> None:
+        from kinecheck.models.questionnaire import MultiChoice
+
+        fused: dict[str, dict[str, list[int]]] = {}
+        plain: list[tuple[int, Test]] = []
+        for i, cond in enumerate(conditions):
+            member = _membership(cond.source)
+            if member is not None and isinstance(defs.questions.get(member[0]), MultiChoice):
+                fused.setdefault(member[0], {}).setdefault(member[1], []).append(i)
+            else:
+                plain.append((i, cond.evaluate))
+        self.plain = tuple(plain)
+        self.fused = tuple(
+            (name, {c: tuple(ix) for c, ix in by.items()}) for name, by in fused.items()
+        )
+        self.slow = {  # the fused tests one by one, for answers that are not a list of ids
+            name: tuple((i, conditions[i].evaluate) for ix in by.values() for i in ix)
+            for name, by in fused.items()
+        }
+
+    def __call__(self, answers: Answers) -> list[int]:
+        """Indexes of the conditions that hold, in no particular order."""
+        hits = [i for i, test in self.plain if test(answers)]
+        for name, index in self.fused:
+            chosen = answers.get(name)
+            if chosen is None:
+                continue
+            if type(chosen) is list:
+                try:  # set(): each reason once even if a choice were listed twice
+                    for choice in set(chosen) if len(chosen) > 1 else chosen:
+                        found = index.get(choice)
+                        if found is not None:
+                            hits.extend(found)
+                    continue
+                except TypeError:  # an unhashable item (never in checked answers)
+                    pass
+            hits.extend(i for i, test in self.slow[name] if test(answers))
+        return hits
+
+
+def _membership(source: str) -> tuple[str, str] | None:
+    """(question, choice) when a condition is exactly `'choice' in question`."""
+    import ast
+
+    try:
+        node = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.In)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+        and isinstance(node.comparators[0], ast.Name)
+    ):
+        return node.comparators[0].id, node.left.value
+    return None
+
+
+class _Choosing(NamedTuple):
+    """How one exercise's variant is chosen and which of its equipment can be missing."""
+
+    rules: tuple[tuple[str, Test | None], ...]
+    fallback: str
+    countable: dict[str, tuple[str, ...]]
+
+
+class _Outcome(NamedTuple):
+    """What fired for one answer set, before it is finished as a model or as JSON."""
+
+    answers: dict[str, Any]
+    findings: list[dict[str, Any]]
+    reasons: tuple[int, ...]  # indexes into Assessor.reasons, in report order
+    level: str
+    status: str
+    plan: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]  # see _plan_key
 
 
 class Assessor:
@@ -34,115 +138,190 @@ class Assessor:
     def __init__(self, defs: Definitions) -> None:
         self.defs = defs
         rules = defs.rules
-        self.reason_results = {
-            r.id: ReasonResult.model_construct(id=r.id, level=r.level, message=r.message)
-            for r, _ in defs.reasons
+        self._head = {
+            "schema_version": SCHEMA_VERSION,
+            "questionnaire": defs.questionnaire_ref.model_dump(),
+            "rules": defs.rules_ref.model_dump(),
+            "exercises": defs.library_ref.model_dump(),
+        }
+        self.findings = tuple(
+            _Finding(
+                id=cf.finding.id,
+                title=cf.finding.title,
+                rows=tuple(
+                    (
+                        row.condition.evaluate,
+                        row.points,
+                        row.because,
+                        row.question,
+                        tuple(n for n in row.condition.names if n != row.question)
+                        if len(row.condition.names) > 1
+                        else (),
+                    )
+                    for row in cf.rows
+                ),
+                possible=cf.finding.thresholds.possible,
+                likely=cf.finding.thresholds.likely,
+                caps=tuple(
+                    (cond.evaluate, cap.because)
+                    for cap, cond in cf.caps
+                    if cap.max_level == "possible"
+                ),
+                statements={str(k): v for k, v in cf.finding.statement.items()},
+                notes=list(cf.finding.notes),
+                exercises=tuple(cf.finding.exercises),
+            )
+            for cf in defs.findings
+        )
+        self.reasons = tuple(
+            ({"id": r.id, "level": r.level, "message": r.message}, _RANK[r.level], cond.evaluate)
+            for r, cond in defs.reasons
+        )
+        self._reason_tests = _Fused([cond for _, cond in defs.reasons], defs)
+        self._reason_order = [(-rank, i) for i, (_, rank, _) in enumerate(self.reasons)]
+        self.levels: dict[str, tuple[str, str]] = {
+            lvl: (a.title, a.message) for lvl, a in rules.referral.levels.items()
+        }
+        self.status_rules = tuple((cond.evaluate, rule.status) for rule, cond in defs.status)
+        self.status_messages: dict[str, str] = {
+            str(k): v for k, v in rules.plan.status_messages.items()
         }
         self.exercises = defs.library.by_id()
         eq = rules.plan.equipment_question
         self.equipment_question = eq
-        self.countable_equipment = frozenset(choice_ids(defs.questions[eq])) if eq else frozenset()
-        self._plan_items: dict[tuple[Any, ...], PlanItem] = {}
+        countable = frozenset(choice_ids(defs.questions[eq])) if eq else frozenset()
+        # per exercise: its variant rules, the fallback variant, and for each variant the
+        # equipment the equipment question asks about (only that can be reported missing)
+        self._choosing = {
+            ex.id: _Choosing(
+                tuple(
+                    (v, None if c is None else c.evaluate) for v, c in defs.variants.get(ex.id, ())
+                ),
+                ex.variants[0].id,
+                {v.id: tuple(e for e in v.equipment if e in countable) for v in ex.variants},
+            )
+            for ex in defs.library.exercises
+        }
+        self._by_id = {f.id: f for f in self.findings}
+        self._skeletons: dict[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]
+        self._skeletons = {}
+        self._json: _JsonPieces | None = None
+        self._plan_items: dict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = {}
 
-    # -- findings ------------------------------------------------------------------------------
-    def _finding(self, cf: CompiledFinding, answers: Mapping[str, Any]) -> FindingResult | None:
-        evidence = []
-        score = 0
-        for row in cf.rows:
-            if row.condition(answers):
-                score += row.points
-                names = row.condition.names
-                extra = (
-                    {n: answers.get(n) for n in names if n != row.question}
-                    if len(names) > 1
-                    else {}
-                )
-                evidence.append(
-                    Evidence.model_construct(
-                        question=row.question,
-                        answer=answers.get(row.question),
-                        points=row.points,
-                        because=row.because,
-                        answers=extra,
-                    )
-                )
-        thresholds = cf.finding.thresholds
-        if score < thresholds.possible:
-            return None
-        level: FindingLevel = "likely" if score >= thresholds.likely else "possible"
-        capped = None
-        for cap, condition in cf.caps:
-            if level == "likely" and cap.max_level == "possible" and condition(answers):
-                level, capped = "possible", cap.because
-        finding = cf.finding
-        return FindingResult.model_construct(
-            id=finding.id,
-            title=finding.title,
-            level=level,
-            score=score,
-            statement=finding.statement[level],
-            evidence=evidence,
-            capped=capped,
-            notes=finding.notes,
-        )
+    # -- deciding ------------------------------------------------------------------------------
+    def _outcome(self, answers: Answers) -> _Outcome:
+        context = dict(answers)
+        findings: list[dict[str, Any]] = []
+        fired: list[tuple[str, str]] = []
+        get = answers.get
+        for f in self.findings:
+            hits = [row for row in f.rows if row[0](answers)]
+            score = 0
+            for row in hits:
+                score += row[1]
+            if score < f.possible:
+                context[f.id] = "none"
+                continue
+            evidence = [
+                {
+                    "question": question,
+                    "answer": get(question),
+                    "points": points,
+                    "because": because,
+                    "answers": {n: get(n) for n in others} if others else {},
+                }
+                for _, points, because, question, others in hits
+            ]
+            level, capped = ("likely", None) if score >= f.likely else ("possible", None)
+            if level == "likely":
+                for test, because in f.caps:
+                    if test(answers):
+                        level, capped = "possible", because
+                        break
+            context[f.id] = level
+            fired.append((f.id, level))
+            findings.append(
+                {
+                    "id": f.id,
+                    "title": f.title,
+                    "level": level,
+                    "score": score,
+                    "statement": f.statements[level],
+                    "evidence": evidence,
+                    "capped": capped,
+                    "notes": f.notes,
+                }
+            )
 
-    # -- referral ------------------------------------------------------------------------------
-    def _referral(self, context: Mapping[str, Any]) -> ReferralResult:
-        reasons = [self.reason_results[r.id] for r, cond in self.defs.reasons if cond(context)]
-        level: ReferralLevel = "none"
-        for reason in reasons:
-            if _RANK[reason.level] > _RANK[level]:
-                level = reason.level
-        reasons.sort(key=lambda r: -_RANK[r.level])
-        advice = self.defs.rules.referral.levels[level]
-        return ReferralResult.model_construct(
-            level=level, title=advice.title, message=advice.message, reasons=reasons
-        )
+        reasons = self._reason_tests(context)
+        if reasons:
+            reasons.sort(key=self._reason_order.__getitem__)  # highest level, then file order
+            level = self.reasons[reasons[0]][0]["level"]
+        else:
+            level = "none"
 
-    def _plan_status(self, context: Mapping[str, Any]) -> PlanStatus:
-        for rule, cond in self.defs.status:
-            if cond(context):
-                return rule.status
-        return "ready"
+        context["referral_level"] = level
+        status = "ready"
+        for test, rule_status in self.status_rules:
+            if test(context):
+                status = rule_status
+                break
+        plan = () if status == "withheld" else self._plan_key(fired, answers)
+        if type(answers) is dict and None not in answers.values():
+            kept = answers
+        else:
+            kept = {k: v for k, v in answers.items() if v is not None}
+        return _Outcome(kept, findings, tuple(reasons), level, status, plan)
 
-    # -- plan ----------------------------------------------------------------------------------
-    def _variant(self, exercise: Exercise, answers: Mapping[str, Any]) -> str:
-        for variant_id, cond in self.defs.variants.get(exercise.id, ()):
-            if cond is None or cond(answers):
-                return variant_id
-        return exercise.variants[0].id
+    def _plan_key(
+        self, fired: list[tuple[str, str]], answers: Answers
+    ) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+        """(exercise, variant, missing equipment, because) per plan item, in plan order."""
+        key = tuple(fired)
+        skeleton = self._skeletons.get(key)
+        if skeleton is None:
+            skeleton = self._skeletons[key] = self._skeleton(key)  # at most 3**findings
+        eq = self.equipment_question
+        have = (answers.get(eq) or ()) if eq else ()
+        plan = []
+        for ex_id, because in skeleton:
+            rules, variant, countable = self._choosing[ex_id]
+            for candidate, test in rules:
+                if test is None or test(answers):
+                    variant = candidate
+                    break
+            needed = countable[variant]
+            missing = tuple(e for e in needed if e not in have) if needed else ()
+            plan.append((ex_id, variant, missing, because))
+        return tuple(plan)
 
-    def _plan(self, findings: list[FindingResult], answers: Mapping[str, Any]) -> list[PlanItem]:
+    def _skeleton(
+        self, fired: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Plan exercises with the findings that asked for each, mobility before stability."""
         chosen: dict[str, list[str]] = {}
-        ordered = sorted(findings, key=lambda f: f.level != "likely")
-        by_id = {cf.finding.id: cf.finding for cf in self.defs.findings}
-        for f in ordered:
-            for ex_id in by_id[f.id].exercises:
-                chosen.setdefault(ex_id, []).append(f.id)
-        have = answers.get(self.equipment_question) or () if self.equipment_question else ()
-        items = []
-        for ex_id, because in chosen.items():
-            exercise = self.exercises[ex_id]
-            variant = self._variant(exercise, answers)
-            needed = exercise.variant(variant).equipment
-            missing = tuple(e for e in needed if e in self.countable_equipment and e not in have)
-            items.append(self._plan_item(exercise, variant, missing, tuple(because)))
-        items.sort(key=lambda item: _KIND_ORDER[item.kind])
-        return items
+        for want_likely in (True, False):
+            for finding_id, level in fired:
+                if (level == "likely") is want_likely:
+                    for ex_id in self._by_id[finding_id].exercises:
+                        chosen.setdefault(ex_id, []).append(finding_id)
+        items = sorted(chosen.items(), key=lambda kv: _KIND_ORDER[self.exercises[kv[0]].kind])
+        return tuple((ex_id, tuple(because)) for ex_id, because in items)
 
+    # -- prepared blocks -----------------------------------------------------------------------
     def _plan_item(
-        self,
-        exercise: Exercise,
-        variant_id: str,
-        missing: tuple[str, ...],
-        because: tuple[str, ...],
-    ) -> PlanItem:
-        key = (exercise.id, variant_id, missing, because)
+        self, key: tuple[str, str, tuple[str, ...], tuple[str, ...]]
+    ) -> tuple[dict[str, Any], bytes]:
+        """One exercise block as (plain data, compact JSON), made once per distinct key."""
         item = self._plan_items.get(key)
         if item is None:
+            from kinecheck.models.report import DoseOut, PlanItem
+
+            ex_id, variant_id, missing, because = key
+            exercise = self.exercises[ex_id]
             variant = exercise.variant(variant_id)
             subs = self.defs.library.substitutes
-            item = PlanItem(
+            model = PlanItem(
                 exercise=exercise.id,
                 name=exercise.name,
                 target=exercise.target,
@@ -163,36 +342,116 @@ class Assessor:
                 notes=list(exercise.notes),
                 because=list(because),
             )
-            self._plan_items[key] = item
+            item = (model.model_dump(), model.model_dump_json().encode())
+            if len(self._plan_items) < _CACHE_LIMIT:
+                self._plan_items[key] = item
         return item
 
-    # -- whole report --------------------------------------------------------------------------
-    def __call__(self, answers: Mapping[str, Any]) -> Report:
-        """Assess checked answers (see `kinecheck.answers`) into a report."""
-        findings = [f for cf in self.defs.findings if (f := self._finding(cf, answers)) is not None]
-        context = dict(answers)
-        fired = {f.id: f.level for f in findings}
-        for cf in self.defs.findings:
-            context[cf.finding.id] = fired.get(cf.finding.id, "none")
-        referral = self._referral(context)
-        context["referral_level"] = referral.level
-        status = self._plan_status(context)
-        plan = [] if status == "withheld" else self._plan(findings, answers)
-        rules = self.defs.rules
-        return Report.model_construct(
-            schema_version=1,
-            questionnaire=self.defs.questionnaire_ref,
-            rules=self.defs.rules_ref,
-            exercises=self.defs.library_ref,
-            answers={k: v for k, v in answers.items() if v is not None},
-            findings=findings,
-            referral=referral,
-            plan_status=status,
-            plan_status_message=rules.plan.status_messages[status],
-            plan=plan,
-            disclaimer=rules.disclaimer,
-            stop_rule=rules.stop_rule,
+    def _referral_data(self, outcome: _Outcome) -> dict[str, Any]:
+        title, message = self.levels[outcome.level]
+        return {
+            "level": outcome.level,
+            "title": title,
+            "message": message,
+            "reasons": [self.reasons[i][0] for i in outcome.reasons],
+        }
+
+    # -- finishing -----------------------------------------------------------------------------
+    def __call__(self, answers: Answers) -> Report:
+        """Assess checked answers (see `kinecheck.answers`) into a report model."""
+        from kinecheck.models.report import Report
+
+        o = self._outcome(answers)
+        # Validating (not constructing) checks the data against the contract's models and
+        # copies it, so no report shares a list or dict with the prepared blocks.
+        return Report.model_validate(
+            {
+                **self._head,
+                "answers": o.answers,
+                "findings": o.findings,
+                "referral": self._referral_data(o),
+                "plan_status": o.status,
+                "plan_status_message": self.status_messages[o.status],
+                "plan": [self._plan_item(key)[0] for key in o.plan],
+                "disclaimer": self.defs.rules.disclaimer,
+                "stop_rule": self.defs.rules.stop_rule,
+            }
         )
+
+    def to_json(self, answers: Answers) -> bytes:
+        """The report as compact JSON (one line): the bytes of `self(answers).model_dump_json()`.
+
+        Only the answers and findings are serialised per call. The rest is spliced in from
+        pieces serialised once: the head, each referral level and reason, and the tail from
+        `plan_status` to `stop_rule` for each distinct plan (exercise blocks included).
+        """
+        if self._json is None:
+            self._json = _JsonPieces(self)
+        pieces = self._json
+        o = self._outcome(answers)
+        tail = pieces.tails.get((o.status, o.plan))
+        if tail is None:
+            tail = pieces.tail(o.status, o.plan)
+        reasons = pieces.reasons
+        try:
+            return b"".join(
+                (
+                    pieces.head,
+                    pieces.dumps(o.answers),
+                    b',"findings":',
+                    pieces.dumps(o.findings),
+                    b',"referral":',
+                    pieces.levels[o.level],
+                    b",".join([reasons[i] for i in o.reasons]),
+                    tail,
+                )
+            )
+        except TypeError:  # an integer beyond 64 bits, which orjson refuses: let pydantic write it
+            return self(answers).model_dump_json().encode()
+
+
+class _JsonPieces:
+    """Compact JSON of everything in a report that does not depend on the answers."""
+
+    def __init__(self, assessor: Assessor) -> None:
+        import orjson
+
+        self.dumps = orjson.dumps
+        self.assessor = assessor
+        # b'{"schema_version":1,...,"exercises":{...},"answers":'
+        self.head = orjson.dumps(assessor._head)[:-1] + b',"answers":'
+        # b'{"level":"urgent","title":"...","message":"...","reasons":['
+        self.levels = {
+            level: orjson.dumps({"level": level, "title": t, "message": m, "reasons": []})[:-2]
+            for level, (t, m) in assessor.levels.items()
+        }
+        self.reasons = [orjson.dumps(data) for data, _, _ in assessor.reasons]
+        self.tails: dict[tuple[str, tuple[Any, ...]], bytes] = {}
+
+    def tail(self, status: str, plan: tuple[Any, ...]) -> bytes:
+        """b']},"plan_status":...,"stop_rule":"..."}' for one plan status and plan."""
+        a = self.assessor
+        blocks = b"[" + b",".join(a._plan_item(key)[1] for key in plan) + b"]"
+        rest = self.dumps(
+            {
+                "plan_status": status,
+                "plan_status_message": a.status_messages[status],
+                "plan": _fragment(blocks),
+                "disclaimer": a.defs.rules.disclaimer,
+                "stop_rule": a.defs.rules.stop_rule,
+            }
+        )
+        tail = b"]}," + rest[1:]
+        if len(self.tails) < _CACHE_LIMIT:
+            self.tails[(status, plan)] = tail
+        return tail
+
+
+def _fragment(raw: bytes) -> Any:
+    """Already-serialised JSON that orjson copies as it is."""
+    import orjson
+
+    return orjson.Fragment(raw)
 
 
 @functools.lru_cache(maxsize=16)
@@ -204,3 +463,8 @@ def assessor_for(defs: Definitions) -> Assessor:
 def assess(defs: Definitions, answers: Mapping[str, Any]) -> Report:
     """Turn checked answers into a report (pure: same inputs, same report)."""
     return assessor_for(defs)(answers)
+
+
+def assess_json(defs: Definitions, answers: Mapping[str, Any]) -> bytes:
+    """Checked answers -> the report as compact JSON bytes, without building models."""
+    return assessor_for(defs).to_json(answers)

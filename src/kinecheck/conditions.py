@@ -43,10 +43,11 @@ class Symbol:
 class ConditionError(ValueError):
     """A condition that cannot be compiled; the message says what and how to fix it."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, name: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.name = name  # the unknown name, when that is what is wrong
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ _OP_TEXT = {
     ast.NotIn: "not in",
 }
 FUNCTIONS = ("answered", "min", "max", "abs", "count")
+MAX_LENGTH = 2000  # characters; the longest shipped condition is about 200
+DECIMALS = 9  # arithmetic results are rounded to this many places (answers have a few)
+MAX_DEPTH = 40  # nested operators; deeper trees would exhaust the stack when compiled or run
 
 
 def _describe(t: _Typed) -> str:
@@ -106,6 +110,29 @@ def _describe(t: _Typed) -> str:
         return f"{t.literal!r} ({_KIND_WORDS[t.kind]})"
     return _KIND_WORDS[t.kind]
 
+
+_ALLOWED_NODES = frozenset(
+    {"Name", "Constant", "List", "Tuple", "BoolOp", "UnaryOp", "BinOp", "Compare", "Call"}
+)
+_FORBIDDEN_WORDS = {
+    "Attribute": "attribute access (.)",
+    "Subscript": "indexing ([...])",
+    "Lambda": "a lambda",
+    "ListComp": "a comprehension",
+    "SetComp": "a comprehension",
+    "DictComp": "a comprehension",
+    "GeneratorExp": "a comprehension",
+    "JoinedStr": "an f-string",
+    "NamedExpr": "assignment (:=)",
+    "IfExp": "if/else",
+    "Dict": "a mapping ({...})",
+    "Set": "a set ({...})",
+    "Starred": "unpacking (*)",
+    "Await": "await",
+    "Yield": "yield",
+    "YieldFrom": "yield",
+    "Slice": "slicing",
+}
 
 _KIND_WORDS: dict[Kind, str] = {
     "number": "a number",
@@ -126,24 +153,25 @@ class _Compiler:
 
     # -- entry -------------------------------------------------------------------------------
     def compile(self, node: ast.AST) -> _Typed:
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
+        kind = type(node).__name__
+        if kind not in _ALLOWED_NODES:  # an explicit list: nothing else is ever dispatched to
+            what = _FORBIDDEN_WORDS.get(kind)
             raise ConditionError(
-                f"'{ast.unparse(node)}' is not allowed in a condition",
+                f"{what} is not allowed in a condition: {ast.unparse(node)}"
+                if what
+                else f"'{ast.unparse(node)}' is not allowed in a condition",
                 "use names, numbers, 'text', lists, comparisons, and/or/not, + - *, "
                 "and the functions " + ", ".join(FUNCTIONS),
             )
-        result: _Typed = method(node)
+        result: _Typed = getattr(self, "_" + kind)(node)
         return result
 
     def boolean(self, node: ast.AST) -> Fn:
         t = self.compile(node)
         if t.kind != "bool":
             raise ConditionError(
-                f"'{ast.unparse(node)}' is {_KIND_WORDS[t.kind]}, not a true/false test",
-                f"compare it, for example {ast.unparse(node)} == 'yes'"
-                if t.kind == "choice"
-                else None,
+                f"{_quoted(node)} is {_KIND_WORDS[t.kind]}, not a true/false test",
+                _test_hint(t, ast.unparse(node)),
             )
         return t.fn
 
@@ -157,13 +185,13 @@ class _Compiler:
             if name in ("false", "False"):
                 return _Typed(lambda a: False, "bool")
             raise ConditionError(
-                f"unknown name '{name}'", did_you_mean(name, self.symbols) or _names_hint(self)
+                f"unknown name '{name}'",
+                did_you_mean(name, self.symbols) or _names_hint(self),
+                name=name,
             )
         self.names.append(name)
-
-        def fn(a: Answers, _n: str = name) -> Any:
-            return a.get(_n)
-
+        # a C-level `a.get(name)`: no Python frame per lookup (conditions run per answer set)
+        fn: Fn = operator.methodcaller("get", name)
         return _Typed(fn, sym.kind, sym.choices, name=name)
 
     def _Constant(self, node: ast.Constant) -> _Typed:
@@ -193,8 +221,8 @@ class _Compiler:
     def _BoolOp(self, node: ast.BoolOp) -> _Typed:
         parts = tuple(self.boolean(v) for v in node.values)
         if isinstance(node.op, ast.And):
-            return _Typed(lambda a: all(p(a) for p in parts), "bool")
-        return _Typed(lambda a: any(p(a) for p in parts), "bool")
+            return _Typed(_all_of(parts), "bool")
+        return _Typed(_any_of(parts), "bool")
 
     def _UnaryOp(self, node: ast.UnaryOp) -> _Typed:
         if isinstance(node.op, ast.Not):
@@ -219,7 +247,11 @@ class _Compiler:
 
         def fn(a: Answers) -> Any:
             x, y = left(a), right(a)
-            return None if x is None or y is None else op(x, y)
+            if x is None or y is None:
+                return None
+            result = op(x, y)
+            # Answers are typed in decimals; binary floats would make 9.7 - 7.7 >= 2 false.
+            return round(result, DECIMALS) if isinstance(result, float) else result
 
         return _Typed(fn, "number")
 
@@ -231,23 +263,28 @@ class _Compiler:
 
     # -- comparisons -------------------------------------------------------------------------
     def _Compare(self, node: ast.Compare) -> _Typed:
+        if any(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
+            raise ConditionError(
+                "'is' is not allowed in a condition",
+                "use == or != to compare, and answered(question) to test for an answer",
+            )
         operands = [self.compile(node.left)] + [self.compile(c) for c in node.comparators]
         tests = [self._pair(op, operands[i], operands[i + 1]) for i, op in enumerate(node.ops)]
         if len(tests) == 1:
             return _Typed(tests[0], "bool")
-        return _Typed(lambda a: all(t(a) for t in tests), "bool")
+        return _Typed(_all_of(tuple(tests)), "bool")
 
     def _pair(self, op: ast.cmpop, left: _Typed, right: _Typed) -> Callable[[Answers], bool]:
         if isinstance(op, ast.In | ast.NotIn):
             return self._membership(op, left, right)
-        if isinstance(op, ast.Is | ast.IsNot):
-            raise ConditionError("'is' is not allowed; use == or !=")
         compare = _ORDER_OPS.get(type(op))
         if compare is not None:
             for side in (left, right):
                 if side.kind != "number":
                     raise ConditionError(
-                        f"'{_OP_TEXT[type(op)]}' compares numbers, but {_describe(side)} is not one"
+                        f"'{_OP_TEXT[type(op)]}' compares numbers, "
+                        f"but {_describe(side)} is not one",
+                        _order_hint(side),
                     )
         else:
             compare = _EQ_OPS[type(op)]
@@ -271,13 +308,23 @@ class _Compiler:
                 f"{_describe(multi)} holds several answers and cannot be compared with ==",
                 f"write '{example}' in {multi.name}",
             )
-        raise ConditionError(f"cannot compare {_describe(left)} with {_describe(right)}")
+        raise ConditionError(
+            f"cannot compare {_describe(left)} with {_describe(right)}", _equality_hint(left, right)
+        )
 
     def _membership(self, op: ast.cmpop, left: _Typed, right: _Typed) -> Callable[[Answers], bool]:
         negate = isinstance(op, ast.NotIn)
         if right.kind == "multi" and left.kind == "str":
             self._check_choice(right, left.literal)
             value, get = left.literal, right.fn
+            if right.name is not None and not negate:
+                name = right.name
+
+                def in_named_multi(a: Answers) -> bool:
+                    chosen = a.get(name)
+                    return chosen is not None and value in chosen
+
+                return in_named_multi
 
             def in_multi(a: Answers) -> bool:
                 chosen = get(a)
@@ -310,7 +357,12 @@ class _Compiler:
 
     # -- functions ---------------------------------------------------------------------------
     def _Call(self, node: ast.Call) -> _Typed:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name):
+            raise ConditionError(
+                f"'{ast.unparse(node)}' is not allowed in a condition",
+                "only these functions can be called, by name: " + ", ".join(FUNCTIONS),
+            )
+        if node.func.id not in FUNCTIONS:
             name = ast.unparse(node.func)
             raise ConditionError(
                 f"unknown function '{name}'",
@@ -360,8 +412,16 @@ class _Compiler:
                 f"'{value}' is not a choice of any question", did_you_mean(value, self.all_choices)
             )
 
+        # Only answers count: in referral and plan rules the mapping also holds finding levels
+        # and the referral level, whose 'none' must not count as a 'none' answer.
+        others = frozenset(n for n, s in self.symbols.items() if s.description != "question")
+
         def fn(a: Answers) -> int:
-            return sum(1 for v in a.values() if v == value or (type(v) is list and value in v))
+            n = 0  # a plain loop: about twice as fast as sum() over a generator
+            for k, v in a.items():
+                if (v == value or (type(v) is list and value in v)) and k not in others:
+                    n += 1
+            return n
 
         return _Typed(fn, "number")
 
@@ -378,7 +438,23 @@ def _compare_fn(
             return v is not None and compare(v, const)
 
         return name_vs_const
+    if left.literal is not None and right.name is not None:  # `5 <= hours` in a chain
+        const, name = left.literal, right.name
+
+        def const_vs_name(a: Answers) -> bool:
+            v = a.get(name)
+            return v is not None and compare(const, v)
+
+        return const_vs_name
     lf, rf = left.fn, right.fn
+    if right.literal is not None:  # `min(x, y) >= 12`, `x - y >= 2`
+        const = right.literal
+
+        def value_vs_const(a: Answers) -> bool:
+            x = lf(a)
+            return x is not None and compare(x, const)
+
+        return value_vs_const
 
     def general(a: Answers) -> bool:
         x = lf(a)
@@ -388,6 +464,93 @@ def _compare_fn(
         return y is not None and compare(x, y)
 
     return general
+
+
+def _all_of(parts: tuple[Fn, ...]) -> Fn:
+    """`p and q and ...` over compiled tests, without a generator per evaluation."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda a: first(a) and second(a)
+
+    def every(a: Answers) -> bool:
+        for p in parts:  # noqa: SIM110 - all() would build a generator per evaluation
+            if not p(a):
+                return False
+        return True
+
+    return every
+
+
+def _any_of(parts: tuple[Fn, ...]) -> Fn:
+    """`p or q or ...` over compiled tests, without a generator per evaluation."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda a: first(a) or second(a)
+
+    def some(a: Answers) -> bool:
+        for p in parts:  # noqa: SIM110 - any() would build a generator per evaluation
+            if p(a):
+                return True
+        return False
+
+    return some
+
+
+def _quoted(node: ast.AST) -> str:
+    """The source of a node in quotes, without doubling the quotes of a text value."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return repr(node.value)
+    return f"'{ast.unparse(node)}'"
+
+
+def _example_choice(t: _Typed) -> str:
+    """A real choice id of `t` to show in a hint ('yes' where there is one)."""
+    if "yes" in t.choices or not t.choices:
+        return "yes"
+    return sorted(t.choices)[0]
+
+
+def _test_hint(t: _Typed, text: str) -> str | None:
+    """How to turn a value that is not true/false into a test."""
+    if t.kind == "choice":
+        return f"compare it, for example {text} == '{_example_choice(t)}'"
+    if t.kind == "multi":
+        return f"test one choice, for example '{_example_choice(t)}' in {text}"
+    if t.kind == "number":
+        return f"compare it, for example {text} >= 1"
+    if t.kind == "text":
+        return f"use answered({text}) to test that it was answered"
+    return None
+
+
+def _order_hint(side: _Typed) -> str | None:
+    """How to test a non-number where someone used <, <=, > or >=."""
+    if side.kind == "choice" and side.name:
+        example = _example_choice(side)
+        return f"a choice has no order: test {side.name} == '{example}' or {side.name} in [...]"
+    if side.kind == "str":
+        return "write numbers without quotes, e.g. age >= 18"
+    return None
+
+
+def _equality_hint(left: _Typed, right: _Typed) -> str | None:
+    """How to fix == or != between values of different kinds."""
+    for named, other in ((left, right), (right, left)):
+        if named.name and named.kind == "number" and other.kind == "str":
+            return f"'{named.name}' is a number: compare it with a number, e.g. {named.name} >= 18"
+        if named.name and named.kind == "choice" and other.kind == "number" and not other.name:
+            return f"choice ids are quoted text, e.g. {named.name} == '{_example_choice(named)}'"
+    return None
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the expression nests (iteratively, so a hostile condition cannot crash it)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _names_hint(c: _Compiler) -> str:
@@ -400,17 +563,33 @@ def compile_condition(
     source: str, symbols: Mapping[str, Symbol], all_choices: frozenset[str] = frozenset()
 ) -> Condition:
     """Parse, type-check and compile one condition; raise ConditionError when it is wrong."""
-    text = source.strip()
+    # A YAML block scalar may spread a condition over lines; it is one expression all the same.
+    text = source.strip().replace("\r\n", " ").replace("\n", " ")
     if not text:
-        raise ConditionError("the condition is empty")
+        raise ConditionError("the condition is empty", "write a test such as age >= 18")
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(
+            f"the condition is {len(text)} characters long; at most {MAX_LENGTH} are allowed",
+            "split it into several rules",
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        col = f" at column {exc.offset}" if exc.offset else ""
+        if exc.offset and 0 < exc.offset <= len(text):
+            col = f" at column {exc.offset}"
+        else:
+            col = " at the end"
+        shown = text if len(text) <= 80 else text[:77] + "..."
         raise ConditionError(
-            f"'{text}' is not a valid condition{col}: {exc.msg}",
+            f"'{shown}' is not a valid condition{col}: {exc.msg}",
             "quote choice ids ('yes'), use == to compare, and/or/not to combine",
         ) from None
+    except (RecursionError, MemoryError):
+        tree = None
+    if tree is None or _depth(tree) > MAX_DEPTH:
+        raise ConditionError(
+            f"the condition nests more than {MAX_DEPTH} levels deep", "split it into several rules"
+        )
     compiler = _Compiler(symbols, all_choices)
     fn = compiler.boolean(tree.body)
     names = tuple(dict.fromkeys(compiler.names))

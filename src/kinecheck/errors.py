@@ -87,7 +87,14 @@ class InputError(KinecheckError):
     """A file cannot be read or parsed (missing, a directory, empty, not YAML/JSON)."""
 
 
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a misspelled id most probably meant (ignoring case), or None."""
+    by_lower = {str(c).lower(): str(c) for c in candidates}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """Return a 'did you mean ...?' hint for a misspelled id, or None when nothing is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    match = closest(word, candidates)
+    return f"did you mean '{match}'?" if match is not None else None

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from kinecheck import yamlsource
 from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
-from kinecheck.errors import DefinitionError, Problem, did_you_mean
+from kinecheck.errors import DefinitionError, InputError, Problem, closest, did_you_mean
 from kinecheck.models.exercises import ExerciseLibrary
 from kinecheck.models.questionnaire import (
     MultiChoice,
@@ -80,16 +80,44 @@ class Definitions:
 def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None, list[Problem]]:
     """Validate `source.data` as `model`; on failure return located, readable problems."""
     if not isinstance(source.data, dict):
-        kind = type(source.data).__name__
         return None, [
             Problem(
-                f"expected a mapping of fields at the top, found {kind}", file=source.name, line=1
+                f"expected a mapping of fields (such as 'id: ...') at the top, "
+                f"found {_kind_words(source.data)}",
+                file=source.name,
+                line=1,
+                hint="allowed fields: " + ", ".join(model.model_fields),
             )
         ]
     try:
         return model.model_validate(source.data), []
     except ValidationError as exc:
-        return None, [_problem_from_pydantic(model, source, err) for err in exc.errors()]
+        errors = _drop_misspelt_missing(model, exc.errors())
+        return None, [_problem_from_pydantic(model, source, err) for err in errors]
+
+
+def _kind_words(data: Any) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, bool):
+        return "true/false"
+    if isinstance(data, int | float):
+        return "a number"
+    if isinstance(data, str):
+        return f"the text {data[:40]!r}"
+    return type(data).__name__
+
+
+def _drop_misspelt_missing(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+    """`promt:` gives 'missing prompt' and 'unknown promt'; keep only the second, with its hint."""
+    meant: set[tuple[Any, ...]] = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            parent = tuple(err["loc"][:-1])
+            match = closest(str(err["loc"][-1]), _fields_at(model, parent))
+            if match is not None:
+                meant.add((*parent, match))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
 
 
 def _problem_from_pydantic(model: type[BaseModel], source: yamlsource.Source, err: Any) -> Problem:
@@ -105,28 +133,67 @@ def _problem_from_pydantic(model: type[BaseModel], source: yamlsource.Source, er
             or ("allowed: " + ", ".join(allowed) if allowed else None),
         )
     if kind == "missing":
-        return source.problem(loc[:-1], f"required field '{last}' is missing")
+        return source.problem(
+            loc[:-1], f"required field '{last}' is missing", f"add a '{last}:' line here"
+        )
     if kind == "union_tag_invalid":
         expected = ctx.get("expected_tags", "")
         tag = str(ctx.get("tag"))
         hint = did_you_mean(tag, [t.strip(" '") for t in str(expected).split(",")])
         return source.problem((*loc, "type"), f"unknown type '{tag}'; allowed: {expected}", hint)
     if kind == "union_tag_not_found":
+        field = str(ctx.get("discriminator", "type")).strip("'")
         return source.problem(
-            loc, f"required field '{ctx.get('discriminator', 'type')}' is missing"
+            loc,
+            f"required field '{field}' is missing",
+            "allowed types: single, multi, yes_no, integer, number, scale, text"
+            if field == "type"
+            else None,
         )
     if kind == "literal_error":
         return source.problem(loc, f"{value!r} is not allowed; expected {ctx.get('expected')}")
     if kind == "string_pattern_mismatch":
+        dashes = "-]" in str(ctx.get("pattern", ""))
         return source.problem(
             loc,
             f"{value!r} is not a valid id",
-            "use lower-case letters, digits and underscores, starting with a letter",
+            "use lower-case letters, digits, underscores"
+            + (" and hyphens" if dashes else "")
+            + ", starting with a letter",
         )
+    plain = _PLAIN_MESSAGES.get(kind)
+    if plain is not None:
+        message, hint = plain
+        return source.problem(loc, message.format(value=value, **ctx), hint)
     message = str(err["msg"]).removeprefix("Value error, ")
     if kind not in ("value_error",) and not isinstance(value, dict | list):
         message += f" (got {value!r})"
     return source.problem(loc, message)
+
+
+# pydantic error types -> (message, hint) in words a content author uses
+_PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
+    "int_parsing": ("{value!r} is not a whole number", None),
+    "int_type": ("{value!r} is not a whole number", None),
+    "int_from_float": ("{value!r} is not a whole number", None),
+    "float_parsing": ("{value!r} is not a number", None),
+    "float_type": ("{value!r} is not a number", None),
+    "bool_parsing": ("{value!r} is not true or false", "write true or false"),
+    "bool_type": ("{value!r} is not true or false", "write true or false"),
+    "string_type": ("{value!r} is not text", "put the value in quotes"),
+    "string_too_short": ("must not be empty", "write some text here"),
+    "greater_than_equal": ("{value!r} is too small: it must be at least {ge}", None),
+    "less_than_equal": ("{value!r} is too large: it must be at most {le}", None),
+    "string_too_long": ("is too long: at most {max_length} characters", None),
+    "too_short": (
+        "needs at least {min_length} item(s)",
+        "write a list: one '- item' per line, or [a, b]",
+    ),
+    "list_type": ("must be a list", "write a list: one '- item' per line, or [a, b]"),
+    "dict_type": ("must be a mapping of names to values", "write one 'name: value' per line"),
+    "model_type": ("must be a mapping of fields", "write one 'field: value' per line"),
+    "model_attributes_type": ("must be a mapping of fields", "write one 'field: value' per line"),
+}
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
@@ -188,6 +255,7 @@ def check_questionnaire(
     seen_sections: set[str] = set()
     earlier: dict[str, Symbol] = {}
     all_choices = frozenset(c for qq in q.questions() for c in choice_ids(qq))
+    all_ids = {qq.id for qq in q.questions()}
     for si, section in enumerate(q.sections):
         sloc: tuple[str | int, ...] = ("sections", si)
         if section.id in seen_sections:
@@ -201,9 +269,16 @@ def check_questionnaire(
                 )
             ids = choice_ids(question)
             if isinstance(question, SingleChoice | MultiChoice):
-                dupes = {c for c in ids if ids.count(c) > 1}
-                for c in sorted(dupes):
-                    problems.append(source.problem((*loc, "choices"), f"duplicate choice id '{c}'"))
+                for ci, c in enumerate(ids):
+                    if c in ids[:ci]:
+                        problems.append(
+                            source.problem(
+                                (*loc, "choices", ci, "id"),
+                                f"duplicate choice id '{c}' (first given as choice "
+                                f"{ids.index(c) + 1})",
+                                "each choice of a question needs its own id",
+                            )
+                        )
             default = getattr(question, "default", None)
             if isinstance(question, SingleChoice) and default is not None and default not in ids:
                 problems.append(
@@ -217,13 +292,20 @@ def check_questionnaire(
                 try:
                     when[question.id] = compile_condition(question.when, earlier, all_choices)
                 except ConditionError as exc:
-                    hint = exc.hint
-                    later = {qq.id for qq in q.questions()} - set(earlier)
-                    if "unknown name" in exc.message and any(
-                        f"'{n}'" in exc.message for n in later
-                    ):
-                        hint = "a question may only depend on questions asked before it"
-                    problems.append(source.problem((*loc, "when"), exc.message, hint))
+                    message, hint = exc.message, exc.hint
+                    if exc.name == question.id:
+                        message = f"'{question.id}' cannot be asked depending on its own answer"
+                        hint = "name only questions asked before it in its 'when'"
+                    elif exc.name is not None and exc.name in all_ids:
+                        message = (
+                            f"'{exc.name}' is asked after '{question.id}', so it has no answer "
+                            "yet when this condition is checked"
+                        )
+                        hint = (
+                            "a question may only depend on questions asked before it: move "
+                            f"'{exc.name}' above '{question.id}' or change the condition"
+                        )
+                    problems.append(source.problem((*loc, "when"), message, hint))
             earlier[question.id] = symbol_for(question)
     return when, problems
 
@@ -254,6 +336,7 @@ def check_rules(
             source.problem(
                 ("questionnaire",),
                 f"rules are for '{rules.questionnaire}' but the questionnaire is '{q.id}'",
+                f"write questionnaire: {q.id}, or load these rules with their own questionnaire",
             )
         )
 
@@ -309,7 +392,9 @@ def check_rules(
         findings.append(CompiledFinding(finding, tuple(rows), tuple(caps)))
 
     with_findings = dict(symbols)
-    with_findings.update({f: Symbol("choice", FINDING_VALUES, "finding") for f in finding_ids})
+    with_findings.update(
+        {f: Symbol("choice", FINDING_VALUES, "finding") for f in finding_ids if f not in symbols}
+    )
     reasons = []
     reason_ids: set[str] = set()
     for ri, reason in enumerate(rules.referral.reasons):
@@ -342,13 +427,18 @@ def check_rules(
 
     eq = rules.plan.equipment_question
     if eq is not None and not isinstance(questions.get(eq), MultiChoice):
-        problems.append(
-            source.problem(
-                ("plan", "equipment_question"),
-                f"'{eq}' is not a multiple choice question",
-                did_you_mean(eq, questions),
-            )
+        multis = [qid for qid, qq in questions.items() if isinstance(qq, MultiChoice)]
+        found = questions.get(eq)
+        message = (
+            f"unknown question '{eq}'"
+            if found is None
+            else f"'{eq}' is a question of type {getattr(found, 'type', '?')}, but the "
+            "equipment question must be a multiple choice question (type: multi)"
         )
+        hint = (did_you_mean(eq, multis) if found is None else None) or (
+            "multiple choice questions: " + (", ".join(multis) or "none")
+        )
+        problems.append(source.problem(("plan", "equipment_question"), message, hint))
 
     variants: dict[str, tuple[tuple[str, Condition | None], ...]] = {}
     exercises = library.by_id() if library else {}
@@ -403,12 +493,24 @@ def _ref(model_id: str, version: str, source: yamlsource.Source) -> DefinitionRe
 
 
 def _load(
-    path: Path, model: type[M], problems: list[Problem]
+    path: Path,
+    model: type[M],
+    problems: list[Problem],
+    missing: Problem | None = None,
 ) -> tuple[M | None, yamlsource.Source | None]:
+    """Load one file; with `missing`, a file that is not there is that problem, not an error."""
+    if missing is not None and not path.exists():
+        problems.append(missing)
+        return None, None
     try:
         source = yamlsource.load(path)
     except DefinitionError as exc:
         problems.extend(exc.problems)
+        return None, None
+    except InputError as exc:
+        if missing is None:
+            raise
+        problems.append(Problem(str(exc)))  # an empty or unreadable rules file or library
         return None, None
     parsed, found = validate_model(model, source)
     problems.extend(found)
@@ -423,15 +525,23 @@ def load_definitions(questionnaire_path: Path, rules_path: Path | None = None) -
     if q is not None and q_src is not None:
         when, found = check_questionnaire(q, q_src)
         problems.extend(found)
-    rules_path = rules_path or default_rules_path(
-        questionnaire_path, q.id if q else questionnaire_path.stem
+    qid = q.id if q else questionnaire_path.stem
+    rules_path = rules_path or default_rules_path(questionnaire_path, qid)
+    no_rules = Problem(
+        f"no rules for questionnaire '{qid}': {rules_path} does not exist",
+        file=str(questionnaire_path),
+        hint="keep a questionnaire's rules in rules/<id>.yaml beside its questionnaires/ folder",
     )
-    rules, r_src = _load(rules_path, RuleSet, problems)
+    rules, r_src = _load(rules_path, RuleSet, problems, no_rules)
     library = l_src = None
-    if rules is not None:
-        library, l_src = _load(
-            rules_path.parent / rules.exercise_library, ExerciseLibrary, problems
+    if rules is not None and r_src is not None:
+        library_path = rules_path.parent / rules.exercise_library
+        no_library = r_src.problem(
+            ("exercise_library",),
+            f"the exercise library {library_path} does not exist",
+            "exercise_library is a path relative to the rules file (default: exercises.yaml)",
         )
+        library, l_src = _load(library_path, ExerciseLibrary, problems, no_library)
     compiled: dict[str, Any] = {}
     if q is not None and rules is not None and r_src is not None:
         compiled, found = check_rules(rules, q, library, r_src)

@@ -21,6 +21,9 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 PathKey = tuple[str | int, ...]
+# Values a file may hold once aliases (*name) are expanded: far above any real questionnaire,
+# far below what a "billion laughs" file would make every later step walk through.
+MAX_NODES = 200_000
 
 
 @dataclass
@@ -111,17 +114,34 @@ def parse(raw: bytes, path: Path) -> Source:
             raise InputError(f"{path}: the file is empty")
         problems: list[Problem] = []
         lines: dict[PathKey, int] = {}
-        _index(node, (), lines, problems, path)
+        _index(node, (), lines, problems, path, [MAX_NODES])
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
+        details = [f"column {mark.column + 1}"] if mark else []
+        start = exc.context_mark
+        unclosed = exc.context and ("flow" in exc.context or "quoted" in exc.context)
+        if exc.problem and unclosed and start and mark and start.line != mark.line:
+            details.append(f"{exc.context} that starts on line {start.line + 1}")
+        where = f" ({'; '.join(details)})" if details else ""
         raise DefinitionError(
-            [Problem(f"invalid YAML: {what}", file=str(path), line=line)]
+            [
+                Problem(
+                    f"invalid YAML: {what}{where}",
+                    file=str(path),
+                    line=line,
+                    hint=_hint(what, text, mark),
+                )
+            ]
         ) from None
     except yaml.YAMLError as exc:
         raise DefinitionError([Problem(f"invalid YAML: {exc}", file=str(path))]) from None
+    except RecursionError:
+        raise DefinitionError(
+            [Problem("the file nests too deeply to be read", file=str(path), line=1)]
+        ) from None
     finally:
         loader.dispose()
     if problems:
@@ -129,9 +149,39 @@ def parse(raw: bytes, path: Path) -> Source:
     return Source(path=path, data=data, raw=raw, lines=lines)
 
 
+def _hint(what: str, text: str, mark: yaml.Mark | None) -> str:
+    """How to fix the commonest YAML mistakes."""
+    lines = text.splitlines()
+    at = lines[mark.line][mark.column : mark.column + 1] if mark and mark.line < len(lines) else ""
+    if "tab" in what or at == "\t":
+        return "indent with spaces, not tabs"
+    return (
+        "check the indentation of this line and the one before: items of one list or mapping "
+        "line up; put quotes around text that contains ': ' or starts with [, {, * or '"
+    )
+
+
 def _index(
-    node: yaml.Node, key: PathKey, lines: dict[PathKey, int], problems: list[Problem], path: Path
+    node: yaml.Node,
+    key: PathKey,
+    lines: dict[PathKey, int],
+    problems: list[Problem],
+    path: Path,
+    budget: list[int],
 ) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise DefinitionError(
+            [
+                Problem(
+                    f"the file holds more than {MAX_NODES} values once its aliases (*name) "
+                    "are expanded",
+                    file=str(path),
+                    line=node.start_mark.line + 1,
+                    hint="write the values out instead of repeating aliases",
+                )
+            ]
+        )
     lines[key] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -147,11 +197,11 @@ def _index(
                     )
                 )
             seen[k] = line
-            _index(v_node, (*key, k), lines, problems, path)
+            _index(v_node, (*key, k), lines, problems, path, budget)
             lines[(*key, k)] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*key, i), lines, problems, path)
+            _index(item, (*key, i), lines, problems, path, budget)
 
 
 def load(path: Path) -> Source:

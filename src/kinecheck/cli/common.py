@@ -42,7 +42,14 @@ def friendly_errors(func: F) -> F:
                 + ":"
             )
             for answer_problem in exc.problems:
-                err(f"  {answer_problem}")
+                where = ""
+                if answer_problem.line is not None:
+                    where = (
+                        f"{exc.source}:{answer_problem.line}: "
+                        if exc.source and exc.source != "standard input"
+                        else f"line {answer_problem.line}: "
+                    )
+                err(f"  {where}{answer_problem}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except DefinitionError as exc:
             err("error: the definitions are invalid:")
@@ -56,5 +63,11 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             raise typer.Exit(EXIT_OK) from None
+        except OSError as exc:  # e.g. --output in a folder that cannot be created or written
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = (exc.strerror or str(exc)).lower()
+            if isinstance(exc, FileExistsError | NotADirectoryError):
+                reason = "is a file, not a folder"
+            fail(f"error: {where}{reason}")
 
     return wrapper  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from kinecheck.cli.common import EXIT_FAILED, err, fail, friendly_errors
 def validate(
     paths: list[Path] = typer.Argument(
         None,
+        metavar="PATH",
         help="Questionnaire, rules or exercise files, or folders of them. "
         "Default: every questionnaire kinecheck can find (bundled and KINECHECK_PATH).",
         show_default=False,
@@ -53,7 +54,12 @@ def validate(
 
 @friendly_errors
 def list_questionnaires() -> None:
-    """List the questionnaires you can take, with title and version."""
+    """List the questionnaires you can take, with title and version.
+
+    Shows the bundled ones and those in KINECHECK_PATH folders (questionnaires/ + rules/).
+
+    Example: KINECHECK_PATH=~/clinic kinecheck list
+    """
     from kinecheck import catalog
     from kinecheck.errors import KinecheckError
     from kinecheck.loading import validate_model
@@ -73,12 +79,15 @@ def list_questionnaires() -> None:
 
 @friendly_errors
 def exercises(
-    exercise_id: str = typer.Argument(None, metavar="[ID]", help="Show this exercise in full."),
+    exercise_id: str = typer.Argument(None, metavar="ID", help="Show this exercise in full."),
     questionnaire: str = typer.Option(
         "knee-pain", "--questionnaire", "-q", help="Whose exercise library to show."
     ),
 ) -> None:
-    """List the exercise library, or show one exercise in full (variants, dose, steps)."""
+    """List the exercise library, or show one exercise in full (variants, dose, steps).
+
+    Example: kinecheck exercises tfl_ball_rolling
+    """
     from kinecheck import api
     from kinecheck.errors import did_you_mean
     from kinecheck.render.words import dose_text

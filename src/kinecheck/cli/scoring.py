@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +24,9 @@ class Format(StrEnum):
 
 
 QUESTIONNAIRE_ARG = typer.Argument(
-    ..., help="Questionnaire id (see `kinecheck list`) or the path of its YAML file."
+    ...,
+    metavar="QUESTIONNAIRE",
+    help="Questionnaire id (see `kinecheck list`) or the path of its YAML file.",
 )
 
 
@@ -74,11 +77,14 @@ def assess(
     if fmt is Format.jsonl or answers.endswith(".jsonl"):
         failed = _batch(defs, answers, output)
         raise typer.Exit(EXIT_BAD_INPUT if failed else 0)
-    raw = _read_answers(answers)
+    source = _read_answers(answers)
     try:
-        checked = api.check_answers(defs, raw)
+        checked = api.check_answers(defs, source.data)
     except AnswersError as exc:
         exc.source = answers if answers != "-" else "standard input"
+        exc.problems = [
+            dataclasses.replace(p, line=source.lines.get((p.question,))) for p in exc.problems
+        ]
         raise
     for warning in checked.warnings:
         err(f"warning: {warning}")
@@ -87,7 +93,7 @@ def assess(
 
 
 def _read_answers(name: str) -> Any:
-    """Parse an answers file or standard input; errors name the file and line."""
+    """Parse an answers file or standard input into a Source; errors name the file and line."""
     from kinecheck import yamlsource
     from kinecheck.errors import DefinitionError, InputError
 
@@ -99,12 +105,15 @@ def _read_answers(name: str) -> Any:
         path = Path(name)
         raw = yamlsource.read_text(path)
     try:
-        data = yamlsource.parse(raw, path).data
+        source = yamlsource.parse(raw, path)
     except DefinitionError as exc:
         raise InputError("; ".join(str(p) for p in exc.problems)) from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping from question id to answer")
-    return data
+    if not isinstance(source.data, dict):
+        raise InputError(
+            f"{path}: expected a mapping from question id to answer, "
+            "one 'question_id: answer' per line (for example 'age: 41')"
+        )
+    return source
 
 
 def _emit(report: Any, fmt: str, output: Path | None) -> None:
@@ -127,39 +136,12 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
 
 
 def _batch(defs: Any, answers: str, output: Path | None) -> int:
-    """Stream a JSON Lines batch: one report (or error record) per input line, in order."""
+    """Stream a JSON Lines batch (see `kinecheck.batch`); return the number of invalid lines."""
     import contextlib
 
-    import orjson
-
-    from kinecheck.answers import AnswerValidator
-    from kinecheck.assess import assessor_for
-    from kinecheck.errors import AnswerProblem, AnswersError, InputError
+    from kinecheck import batch
+    from kinecheck.errors import InputError
     from kinecheck.fileio import atomic_writer
-
-    validator, assessor = AnswerValidator(defs), assessor_for(defs)
-    failed = 0
-
-    def run(source: IO[bytes], sink: IO[bytes]) -> None:
-        nonlocal failed
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                try:
-                    raw = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise AnswersError(
-                        [AnswerProblem("(line)", f"not valid JSON: {exc}")]
-                    ) from None
-                report = assessor(validator.validate(raw).answers)
-                sink.write(report.model_dump_json().encode())
-            except AnswersError as exc:
-                failed += 1
-                sink.write(
-                    orjson.dumps({"line": number, "errors": [p.as_dict() for p in exc.problems]})
-                )
-            sink.write(b"\n")
 
     with contextlib.ExitStack() as stack:
         if answers == "-":
@@ -173,7 +155,7 @@ def _batch(defs: Any, answers: str, output: Path | None) -> int:
             except OSError as exc:
                 raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
         sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout.buffer
-        run(source, sink)
+        failed = batch.run(defs, source, sink)
     if failed:
         err(
             f"error: {failed} line{'s' if failed != 1 else ''} had invalid answers "

@@ -1,15 +1,91 @@
-"""`kinecheck take`: the interactive quiz (a placeholder until the quiz lands)."""
+"""`kinecheck take`: the interactive quiz, then the report (the work is in kinecheck.taking)."""
 
 from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
 
 import typer
 
 from kinecheck.cli.common import fail, friendly_errors
 
 
+def plain_wanted(flag: bool) -> bool:
+    """--plain, or an environment that asks for it (ACCESSIBLE, TERM=dumb, KINECHECK_PLAIN=1)."""
+    env = os.environ
+    return (
+        flag
+        or bool(env.get("ACCESSIBLE"))
+        or env.get("TERM") == "dumb"
+        or env.get("KINECHECK_PLAIN") == "1"
+    )
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 @friendly_errors
 def take(
     questionnaire: str = typer.Argument("knee-pain", help="Questionnaire id or path."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the quiz you stopped (Ctrl-C) at its first open question."
+    ),
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="Line-by-line prompts for screen readers and pipes: numbered choices, no colour or "
+        "redraws. Also on when ACCESSIBLE is set, TERM=dumb or KINECHECK_PLAIN=1.",
+    ),
+    answers: Path | None = typer.Option(
+        None,
+        "--answers",
+        "-a",
+        metavar="FILE",
+        help="Pre-fill answers from a YAML or JSON file; only the missing questions are asked.",
+        dir_okay=False,
+    ),
+    save: Path | None = typer.Option(
+        None,
+        "--save",
+        metavar="PATH",
+        help="Save the report here without asking; .md, .html, .json or .txt picks the format. "
+        "Written atomically, readable only by you.",
+        dir_okay=False,
+    ),
 ) -> None:
-    """Answer a questionnaire interactively, then see your report."""
-    fail("the interactive quiz is not ready yet; use `kinecheck assess --answers FILE`")
+    """Answer a questionnaire interactively, then see your report.
+
+    Up/Down and Enter answer, Space ticks boxes, Left arrow goes back, Ctrl-C stops and saves
+    your answers (continue with --resume). Before the report you can review and change any
+    answer. Nothing is sent anywhere.
+    """
+    use_plain = plain_wanted(plain)
+    if not use_plain and not _has_terminal():
+        fail(
+            "error: `kinecheck take` needs a terminal; use `kinecheck take --plain` to answer "
+            f"line by line over a pipe, or `kinecheck assess {questionnaire} --answers FILE`."
+        )
+    if use_plain:
+        from kinecheck import taking
+        from kinecheck.plain import PlainAsker
+
+        options = taking.Options(questionnaire, use_plain, resume, answers, save)
+        raise typer.Exit(taking.take(options, PlainAsker()))
+    from kinecheck import warmstart
+    from kinecheck.asking import FORMAT_BY_SUFFIX
+    from kinecheck.prompting import TerminalAsker
+
+    asker = TerminalAsker()
+    # A fresh quiz shows its first question before the definitions are loaded (warmstart);
+    # anything to check first (option mixes, --save format) goes the normal way.
+    fresh = not resume and answers is None and (save is None or save.suffix in FORMAT_BY_SUFFIX)
+    warm = warmstart.ask_first(questionnaire, asker) if fresh else None
+    from kinecheck import taking
+
+    options = taking.Options(questionnaire, use_plain, resume, answers, save)
+    raise typer.Exit(taking.take(options, asker, warm))

@@ -1,0 +1,176 @@
+"""What a front end needs to ask one question: plain data, no definitions and no UI library.
+
+The quiz loop (`kinecheck.quiz`) turns a question into a `Prompt`; a front end (`prompting` for
+terminals, `plain` for screen readers and pipes) shows it and returns what the person typed.
+Keeping this module free of pydantic and questionary keeps the front ends swappable and the
+start-up light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Kind = Literal["single", "multi", "yes_no", "number", "text"]
+Check = Callable[[Any], tuple[Any, "str | None"]]
+"""Normalise one raw answer or say why it is not allowed (wraps AnswerValidator.check_one)."""
+
+
+class _Back:
+    """The answer 'go back to the previous question' (a singleton)."""
+
+    _instance: _Back | None = None
+
+    def __new__(cls) -> _Back:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK: Any = _Back()
+BACK_WORDS = frozenset({"back", "b", "<"})
+SAVE_FORMATS = (
+    ("markdown", "Markdown", ".md"),
+    ("html", "HTML", ".html"),
+    ("json", "JSON", ".json"),
+)
+"""Report formats offered after the quiz: (format, name, file extension)."""
+FORMAT_BY_SUFFIX = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".txt": "text",
+}
+"""The format `--save PATH` writes, by the file's extension."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice as shown: its id (the answer), its words and optional help."""
+
+    id: str
+    label: str
+    help: str | None = None
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One question, ready to show: wording, choices or range, default, and where we are."""
+
+    id: str
+    kind: Kind
+    text: str
+    number: int
+    total: int
+    total_exact: bool
+    section: str
+    help: str | None = None
+    instructions: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str | None = None
+    whole: bool = False
+    min_label: str | None = None
+    max_label: str | None = None
+    default: Any = None
+    optional: bool = False
+    section_intro: str | None = None
+    new_section: bool = False
+    can_go_back: bool = True
+
+    @property
+    def progress_text(self) -> str:
+        """'Question 7 of about 22' (or 'of 22' once the count can no longer change)."""
+        about = "" if self.total_exact else "about "
+        return f"Question {self.number} of {about}{self.total}"
+
+    @property
+    def range_text(self) -> str:
+        """'0 to 24 hours', with the scale's end labels when it has them."""
+        low, high = _num(self.minimum), _num(self.maximum)
+        if self.min_label:
+            low += f" ({self.min_label})"
+        if self.max_label:
+            high += f" ({self.max_label})"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{low} to {high}{unit}"
+
+    def label_of(self, choice: str) -> str:
+        """The words of a choice id (the id itself when unknown)."""
+        for option in self.options:
+            if option.id == choice:
+                return option.label
+        return choice
+
+    def answer_words(self, value: Any) -> str:
+        """An accepted answer in words, as it is echoed back."""
+        if value is None:
+            return "skipped"
+        if isinstance(value, list):
+            return ", ".join(self.label_of(v) for v in value)
+        if self.kind in ("single", "yes_no"):
+            return self.label_of(value)
+        if self.kind == "number":
+            return _num(value) + (f" {self.unit}" if self.unit else "")
+        return str(value)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Intro:
+    """What is said once before the first question."""
+
+    title: str
+    description: str | None = None
+    minutes: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One line of the summary shown before scoring."""
+
+    id: str
+    section: str
+    text: str
+    answer: str
+
+
+@dataclass
+class SaveChoice:
+    """Where and how to save the report, as the person chose."""
+
+    fmt: str
+    path: str
+
+
+class Asker(Protocol):
+    """A front end: shows prompts and returns answers; raises KeyboardInterrupt or EOFError."""
+
+    def start(self, intro: Intro) -> None:
+        """Greet the person and say how to answer, go back and stop."""
+
+    def say(self, text: str) -> None:
+        """Show a line of information."""
+
+    def ask(self, prompt: Prompt, check: Check) -> Any:
+        """Ask until `check` accepts; return the raw accepted answer, or BACK."""
+
+    def review(self, rows: list[ReviewRow]) -> str | None:
+        """Show every answer; return a question id to change, or None to see the report."""
+
+    def offer_save(self, default_stem: str) -> SaveChoice | None:
+        """Offer to save the report; None when the person declines."""

@@ -1,0 +1,210 @@
+"""The work of `kinecheck take`: prefill or resume, run the quiz, save on stop, report, save it.
+
+Front-end neutral: the CLI picks the asker (terminal or plain) and this module does the rest,
+so both front ends stop, resume and report the same way.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kinecheck import api, sessions, warmstart
+from kinecheck.answers import AnswerValidator
+from kinecheck.asking import FORMAT_BY_SUFFIX, Asker
+from kinecheck.errors import AnswersError, DefinitionError, InputError
+from kinecheck.fileio import write_atomic
+from kinecheck.flow import next_question
+from kinecheck.loading import Definitions
+from kinecheck.models.report import Report
+from kinecheck.quiz import Quiz, QuizStopped, intro_for
+from kinecheck.warmstart import Replay, Warm
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the person asked for on the command line."""
+
+    questionnaire: str
+    plain: bool = False
+    resume: bool = False
+    answers: Path | None = None
+    save: Path | None = None
+
+
+def report_format(path: Path) -> str:
+    """The report format a file name asks for, from its extension."""
+    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMAT_BY_SUFFIX))
+        raise InputError(f"{path}: cannot tell the report format from the extension (use {known})")
+    return fmt
+
+
+def resume_command(opts: Options) -> str:
+    """The command that continues this quiz."""
+    parts = ["kinecheck", "take"]
+    if opts.questionnaire != "knee-pain":
+        parts.append(shlex.quote(opts.questionnaire))
+    if opts.plain:
+        parts.append("--plain")
+    return " ".join([*parts, "--resume"])
+
+
+def check_options(opts: Options) -> str | None:
+    """Reject option mixes before anything is asked; return the --save format."""
+    if opts.resume and opts.answers is not None:
+        raise InputError("use --resume or --answers, not both")
+    return report_format(opts.save) if opts.save is not None else None
+
+
+def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
+    """Run the whole quiz with `asker` (after an early first answer, if `warm`); exit code."""
+    save_format = check_options(opts)
+    defs = warm.defs if warm is not None and warm.defs is not None else api.load(opts.questionnaire)
+    start, notes = starting_answers(defs, opts)
+    quiz = Quiz(defs, asker if warm is None else Replay(asker, warm), start)
+    if not opts.plain and not opts.resume and opts.answers is None:
+        _remember_first_prompt(defs, opts, asker)
+    try:
+        if warm is not None and warm.stopped is not None:
+            raise QuizStopped({}, warm.stopped)  # type: ignore[arg-type]
+        answers = quiz.run(notes)
+    except QuizStopped as stop:
+        return stopped(defs, stop, opts)
+    sessions.delete(defs.questionnaire_ref.id)
+    report = api.assess(defs, AnswerValidator(defs).validate(answers).answers)
+    show_report(report, plain=opts.plain)
+    return save_report(report, opts, save_format, asker)
+
+
+def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
+    """Save the answers so far and say, in one line, how to go on."""
+    sessions.save(defs, stop.answers)
+    if stop.reason == "interrupted":
+        _err(f"\nStopped. Your answers so far are saved: `{resume_command(opts)}` continues.")
+        return EXIT_INTERRUPTED
+    _err(
+        "error: the input ended before the quiz was finished. Your answers so far are saved "
+        f"(`{resume_command(opts)}` continues); to score a complete answers file use "
+        f"`kinecheck assess {shlex.quote(opts.questionnaire)} --answers FILE`."
+    )
+    return EXIT_BAD_INPUT
+
+
+def _remember_first_prompt(defs: Definitions, opts: Options, asker: Asker) -> None:
+    """Cache the first prompt of a fresh quiz so the next start can show it at once."""
+    first = next_question(defs, {})
+    if first is not None:
+        prompt = Quiz(defs, asker).prompt_for(first.id)
+        warmstart.remember(opts.questionnaire, defs.questionnaire_ref.id, intro_for(defs), prompt)
+
+
+def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], list[str]]:
+    """Answers to start from (a saved session or a pre-fill file) and what to tell about them."""
+    qid = defs.questionnaire_ref.id
+    if opts.resume:
+        saved = sessions.load(qid)
+        if saved is None:
+            return {}, ["No saved answers were found, so the quiz starts from the beginning."]
+        restored = sessions.restore(defs, saved)
+        notes = [f"Welcome back: {len(restored.answers)} saved answers are kept."]
+        if restored.changed:
+            was = f" (version {restored.old_version})" if restored.old_version else ""
+            notes.insert(
+                0,
+                f"This questionnaire has changed since you saved{was}; it is now version "
+                f"{defs.questionnaire_ref.version}. Your answers were checked again.",
+            )
+        if restored.dropped:
+            notes.append(
+                "These answers no longer fit and will be asked again: "
+                + "; ".join(restored.dropped)
+                + "."
+            )
+        return restored.answers, notes
+    notes = []
+    if sessions.exists(qid):
+        notes.append(
+            f"You have unfinished answers from an earlier quiz: `{resume_command(opts)}` "
+            "continues them. They are replaced if you stop this quiz, and deleted when you "
+            "finish it."
+        )
+    if opts.answers is None:
+        return {}, notes
+    checked = _prefill(defs, opts.answers)
+    for warning in checked.warnings:
+        _err(f"warning: {warning}")
+    notes.append(
+        f"{len(checked.answers)} answers were filled in from {opts.answers}; "
+        "only the missing ones are asked."
+    )
+    return checked.answers, notes
+
+
+def _prefill(defs: Definitions, path: Path) -> Any:
+    """Read and check a pre-fill file (partial answers are fine; wrong ones are errors)."""
+    from kinecheck import yamlsource
+
+    try:
+        data = yamlsource.parse(yamlsource.read_text(path), path).data
+    except DefinitionError as exc:
+        raise InputError("; ".join(str(p) for p in exc.problems)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping from question id to answer")
+    try:
+        return AnswerValidator(defs).validate(data, partial=True)
+    except AnswersError as exc:
+        exc.source = str(path)
+        raise
+
+
+def show_report(report: Report, *, plain: bool) -> None:
+    """Print the report to the terminal (no boxes or colour in plain mode)."""
+    if plain:
+        from kinecheck.render.text import render
+
+        sys.stdout.write("\n" + render(report, plain=True))
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+
+    from kinecheck.render.text import print_report
+
+    console = Console(highlight=False, emoji=False)
+    console.print()
+    print_report(report, console)
+
+
+def save_report(report: Report, opts: Options, fmt: str | None, asker: Asker) -> int:
+    """Write the report where --save says, or offer to save it."""
+    path = opts.save
+    if path is None or fmt is None:
+        try:
+            choice = asker.offer_save(f"{report.questionnaire.id}-report")
+        except EOFError:
+            return EXIT_OK
+        except KeyboardInterrupt:
+            _err("\nThe report was not saved.")
+            return EXIT_INTERRUPTED
+        if choice is None:
+            return EXIT_OK
+        path, fmt = Path(choice.path).expanduser(), choice.fmt
+    from kinecheck.render import renderer
+
+    try:
+        write_atomic(path, renderer(fmt)(report))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror})") from None
+    print(f"Report saved to {path} (readable only by you).")
+    return EXIT_OK
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,122 @@
+"""Hypothesis strategies that build valid answer sets from a questionnaire definition.
+
+Nothing here knows about knee pain: the strategies walk the questions of any loaded
+questionnaire in order, ask only those whose `when` holds for the answers drawn so far
+(`kinecheck.flow.applies`), and draw an answer that fits each question's type and range.
+
+    from strategies import answer_sets, raw_answer_sets  # tests/ is on sys.path under pytest
+
+    @given(answer_sets(defs))        # {question id: answer}, None = an optional question skipped
+    @given(raw_answer_sets(defs))    # the same, as an answers file holds it (skipped ones left out)
+
+Every set drawn is already in the validator's normal form (multiple choices in choice order,
+whole numbers as int, text stripped), so `check_answers(defs, raw).answers == raw`.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+from kinecheck.flow import applies
+from kinecheck.loading import Definitions
+from kinecheck.models.questionnaire import (
+    Integer,
+    MultiChoice,
+    Number,
+    QuestionBase,
+    Scale,
+    SingleChoice,
+    Text,
+    YesNo,
+    choice_ids,
+)
+
+# Numbers a person would type: whole numbers and halves (6.5 hours, 11.5 cm).
+NUMBER_STEP = 0.5
+_WORD = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=10)
+
+
+def _multi(question: MultiChoice) -> st.SearchStrategy[list[str]]:
+    """Exactly one exclusive choice, or a non-empty subset of the others in choice order."""
+    exclusive = [c.id for c in question.choices if c.exclusive]
+    others = [c.id for c in question.choices if not c.exclusive]
+    options: list[st.SearchStrategy[list[str]]] = []
+    if exclusive:
+        options.append(st.sampled_from(exclusive).map(lambda c: [c]))
+    if others:
+        options.append(
+            st.lists(st.sampled_from(others), min_size=1, unique=True).map(
+                lambda picked: [c for c in others if c in picked]
+            )
+        )
+    return st.one_of(options)
+
+
+def _whole(question: Integer | Scale) -> st.SearchStrategy[int]:
+    return st.integers(math.ceil(question.min), math.floor(question.max))
+
+
+def _typeable(question: Number, step: float) -> st.SearchStrategy[int | float]:
+    """Multiples of `step` in range; whole values as int, like a number typed in a file."""
+    low, high = math.ceil(question.min / step), math.floor(question.max / step)
+    if low > high:  # a range narrower than one step: its bounds are still typeable
+        return st.sampled_from([question.min, question.max])
+
+    def value(k: int) -> int | float:
+        x = round(k * step, 10)  # 3 * 0.1 is 0.30000000000000004; a person types 0.3
+        return int(x) if x.is_integer() else x
+
+    return st.integers(low, high).map(value)
+
+
+def _text(question: Text) -> st.SearchStrategy[str]:
+    words = st.lists(_WORD, min_size=1, max_size=5).map(" ".join)
+    return words.map(lambda s: s[: question.max_length].strip()).filter(bool)
+
+
+def answer_for(question: QuestionBase, step: float = NUMBER_STEP) -> st.SearchStrategy[Any]:
+    """A valid (normalised) answer to one question; never None."""
+    if isinstance(question, MultiChoice):
+        return _multi(question)
+    if isinstance(question, SingleChoice | YesNo):
+        return st.sampled_from(choice_ids(question))
+    if isinstance(question, Integer | Scale):
+        return _whole(question)
+    if isinstance(question, Number):
+        return _typeable(question, step)
+    if isinstance(question, Text):
+        return _text(question)
+    raise TypeError(f"no strategy for question type {type(question).__name__}")
+
+
+def answer_sets(defs: Definitions, step: float = NUMBER_STEP) -> st.SearchStrategy[dict[str, Any]]:
+    """Whole valid answer sets in questionnaire order: every applicable question answered,
+    optional ones sometimes skipped (value None), questions that do not apply left out."""
+    per_question = {  # built once: building strategies on every draw is slow
+        qid: (st.none() | answer_for(q, step)) if q.optional else answer_for(q, step)
+        for qid, q in defs.questions.items()
+    }
+
+    @st.composite
+    def walk(draw: st.DrawFn) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        for qid, strategy in per_question.items():
+            if applies(defs, qid, answers):
+                answers[qid] = draw(strategy)
+        return answers
+
+    return walk()
+
+
+def without_skipped(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers an answers file would hold: skipped (None) entries left out."""
+    return {qid: value for qid, value in answers.items() if value is not None}
+
+
+def raw_answer_sets(defs: Definitions, step: float = NUMBER_STEP) -> st.SearchStrategy[dict]:
+    """Valid answer sets as an answers file holds them (no None entries)."""
+    return answer_sets(defs, step).map(without_skipped)
