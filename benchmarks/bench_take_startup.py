@@ -77,9 +77,7 @@ def main() -> None:
             minimals.append(first_screen(minimal, "Which knee hurts", env))
             floors.append(first_screen(floor, "Which knee hurts", env))
     t, m, f = (statistics.median(x) for x in (takes, minimals, floors))
-    print(
-        f"runs: {args.runs} each, interleaved; medians (first, cold run of take: {cold * 1000:.0f} ms)"
-    )
+    print(f"runs: {args.runs} each, interleaved, medians; cold first take: {cold * 1000:.0f} ms")
     print(f"kinecheck take, first question:  {t * 1000:7.1f} ms")
     print(f"minimal questionary select:      {m * 1000:7.1f} ms")
     print(f"typer command + same select:     {f * 1000:7.1f} ms (floor for a typer CLI)")

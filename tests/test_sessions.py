@@ -1,4 +1,4 @@
-"""Saved sessions: owner-only files in the data directory, resumed against a changed questionnaire."""
+"""Saved sessions: owner-only files in the data dir, resumed against a changed questionnaire."""
 
 from __future__ import annotations
 

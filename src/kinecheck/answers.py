@@ -190,6 +190,23 @@ def make_checker(question: QuestionBase) -> Checker:
     return _text_checker(question)
 
 
+def _unchanged(
+    question: QuestionBase,
+) -> tuple[bool, frozenset[str], float, float, float, float]:
+    """(text?, ids, low, high, f_low, f_high): answers the checker would return unchanged."""
+    ids: frozenset[str] = frozenset()
+    low = f_low = 1.0
+    high = f_high = 0.0  # empty ranges
+    if isinstance(question, SingleChoice | YesNo):
+        ids = frozenset(choice_ids(question))
+    elif isinstance(question, NumberBase):
+        low, high = question.min, question.max  # an int in range is returned as it is
+        finite = math.isfinite(low) and math.isfinite(high)
+        if finite and not isinstance(question, Integer | Scale):  # floats stay floats
+            f_low, f_high = low, high
+    return isinstance(question, Text), ids, low, high, f_low, f_high
+
+
 @dataclass
 class Checked:
     """Valid answers in questionnaire order, and warnings about answers that were ignored."""
@@ -206,15 +223,12 @@ class AnswerValidator:
         self.checkers = {qid: make_checker(q) for qid, q in defs.questions.items()}
         # The hot loop of `validate` (batch scoring runs it per line): per question, in order,
         # its id, its compiled `when` test (as `flow.applies` uses it) or None, its checker,
-        # and whether a blank answer must be caught before the checker (only text accepts one).
+        # whether a blank answer must be caught before the checker (only text accepts one),
+        # and what its checker would return unchanged: these choice ids, whole numbers in
+        # [low, high], floats in [f_low, f_high] (empty ranges where that does not apply).
         self._steps = tuple(
-            (
-                qid,
-                None if (c := defs.when.get(qid)) is None else c.evaluate,
-                self.checkers[qid],
-                isinstance(q, Text),
-            )
-            for qid, q in defs.questions.items()
+            (qid, None if (c := defs.when.get(qid)) is None else c.evaluate, check, *_unchanged(q))
+            for (qid, q), check in zip(defs.questions.items(), self.checkers.values(), strict=True)
         )
 
     def check_one(self, question_id: str, value: Any) -> tuple[Any, AnswerProblem | None]:
@@ -264,7 +278,7 @@ class AnswerValidator:
         answers: dict[str, Any] = {}
         warnings: list[str] = []
         get = raw.get
-        for qid, when, check, blank_first in self._steps:
+        for qid, when, check, blank_first, ids, low, high, f_low, f_high in self._steps:
             if when is not None and not when(answers):
                 if qid in raw:
                     warnings.append(f"{qid}: ignored, the question does not apply to these answers")
@@ -277,8 +291,17 @@ class AnswerValidator:
                         AnswerProblem(qid, "missing answer", None, allowed_text(question))
                     )
                 continue
-            # Fast path: a valid answer. Only text accepts a blank string, so for the other
-            # types a blank (or None) fails the checker and is judged by check_one below.
+            # Fast paths for a valid answer: one its checker returns as it is, or else what
+            # the checker says. Only text accepts a blank string, so for the other types a
+            # blank (or None) fails the checker and is judged by check_one below.
+            kind = value.__class__
+            if (
+                (kind is str and value in ids)
+                or (kind is int and low <= value <= high)
+                or (kind is float and f_low <= value <= f_high)
+            ):
+                answers[qid] = value
+                continue
             if not blank_first or not (
                 value is None or (isinstance(value, str) and not value.strip())
             ):

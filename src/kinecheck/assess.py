@@ -379,11 +379,17 @@ class Assessor:
         )
 
     def to_json(self, answers: Answers) -> bytes:
-        """The report as compact JSON (one line): the bytes of `self(answers).model_dump_json()`.
+        """The report as compact JSON (one line): the bytes of `self(answers).model_dump_json()`."""
+        start, tail = self.json_parts(answers)
+        return start + tail
 
-        Only the answers and findings are serialised per call. The rest is spliced in from
-        pieces serialised once: the head, each referral level and reason, and the tail from
-        `plan_status` to `stop_rule` for each distinct plan (exercise blocks included).
+    def json_parts(self, answers: Answers) -> tuple[bytes, bytes]:
+        """The compact JSON report in two parts: up to the referral, and the rest.
+
+        Only the answers and findings are serialised per call; everything else is spliced in
+        from pieces serialised once: the head, each referral level and reason, and the tail
+        from `plan_status` to `stop_rule` for each distinct plan (exercise blocks included).
+        The tail is one shared object per distinct plan, which batch workers exploit.
         """
         if self._json is None:
             self._json = _JsonPieces(self)
@@ -394,7 +400,7 @@ class Assessor:
             tail = pieces.tail(o.status, o.plan)
         reasons = pieces.reasons
         try:
-            return b"".join(
+            start = b"".join(
                 (
                     pieces.head,
                     pieces.dumps(o.answers),
@@ -403,11 +409,11 @@ class Assessor:
                     b',"referral":',
                     pieces.levels[o.level],
                     b",".join([reasons[i] for i in o.reasons]),
-                    tail,
                 )
             )
         except TypeError:  # an integer beyond 64 bits, which orjson refuses: let pydantic write it
-            return self(answers).model_dump_json().encode()
+            return self(answers).model_dump_json().encode(), b""
+        return start, tail
 
 
 class _JsonPieces:

@@ -10,11 +10,11 @@ a pipe or a terminal, each report is written as soon as its line has arrived.
 
 from __future__ import annotations
 
+import array
 import os
 import stat
 import struct
 import sys
-from collections import deque
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
@@ -23,10 +23,10 @@ from kinecheck.errors import AnswerProblem, AnswersError, InputError
 if TYPE_CHECKING:
     from kinecheck.loading import Definitions
 
-BLOCK = 1 << 15  # bytes of input scored (and written) together, about 60 answer sets
+BLOCK = 1 << 16  # bytes of input scored (and written) together, about 120 answer sets
 PARALLEL_MIN_BYTES = 1 << 20  # smaller files are scored in-process: workers cost ~10 ms
 MAX_JOBS = 8
-_HEADER = struct.Struct("<QQ")  # (first line number | invalid lines, payload length)
+_HEADER = struct.Struct("<QQ")  # a block sent to a worker: its first line number, its size
 
 
 class Scorer:
@@ -39,19 +39,19 @@ class Scorer:
         from kinecheck.assess import assessor_for
 
         self.validate = AnswerValidator(defs).validate  # checkers compiled once
-        self.to_json = assessor_for(defs).to_json  # rules and report blocks prepared once
+        self.json_parts = assessor_for(defs).json_parts  # rules and report blocks prepared once
         self.loads, self.dumps, self.json_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
 
-    def __call__(self, first: int, block: bytes) -> tuple[bytes, int]:
-        """The output for the lines of `block` (numbered from `first`), and how many failed."""
-        loads, json_error, validate, to_json = (
-            self.loads,
-            self.json_error,
-            self.validate,
-            self.to_json,
-        )
+    def __call__(self, first: int, block: bytes) -> tuple[list[bytes], int]:
+        """The output for the lines of `block` (numbered from `first`), and how many failed.
+
+        Three pieces per line: a report's own start and its shared tail (see
+        `Assessor.json_parts`), or an error record and b"", then a newline.
+        """
+        loads, json_error, validate = self.loads, self.json_error, self.validate
+        json_parts = self.json_parts
         out: list[bytes] = []
-        add = out.append
+        add, add_all = out.append, out.extend
         failed = 0
         lines = [line + b"\n" for line in block.split(b"\n")]  # as reading line by line gives
         last = lines.pop()[:-1]  # b"" after a final newline, else a last line without one
@@ -67,12 +67,13 @@ class Scorer:
                     raise AnswersError(
                         [AnswerProblem("(line)", f"not valid JSON: {exc}")]
                     ) from None
-                add(to_json(validate(raw).answers))
+                add_all(json_parts(validate(raw).answers))
             except AnswersError as exc:
                 failed += 1
                 add(self.dumps({"line": number, "errors": [p.as_dict() for p in exc.problems]}))
+                add(b"")
             add(b"\n")
-        return b"".join(out), failed
+        return out, failed
 
 
 def run(defs: Definitions, source: IO[bytes], sink: IO[bytes]) -> int:
@@ -88,7 +89,7 @@ def run(defs: Definitions, source: IO[bytes], sink: IO[bytes]) -> int:
         out, bad = scorer(first, block)
         first += block.count(b"\n")
         failed += bad
-        sink.write(out)
+        sink.write(b"".join(out))
         if streaming:
             sink.flush()
     return failed
@@ -136,11 +137,18 @@ def _jobs(size: int | None) -> int:
 
 
 class _Worker:
-    """A forked scorer: blocks in through one pipe, output out through another."""
+    """A forked scorer: blocks of input in through one pipe, output out through another.
+
+    Most of a report is its tail (the plan's exercise blocks and the fixed texts), shared by
+    every report with the same plan. A worker sends each distinct tail once and then only
+    its number, so the pipe carries about a quarter of the output.
+    """
 
     def __init__(self, scorer: Scorer, inherited: list[int]) -> None:
         from_parent, to_child = os.pipe()  # (read end, write end)
         from_child, to_parent = os.pipe()
+        for fd in (to_child, to_parent):  # a whole block per write: fewer wake-ups
+            _widen_pipe(fd)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
             code = 1
@@ -164,20 +172,43 @@ class _Worker:
         self.fds = [to_child, from_child]
         self.send_to = os.fdopen(to_child, "wb")
         self.read_from = os.fdopen(from_child, "rb")
+        self.tails = [b""]  # tail number -> tail, as this worker numbered them
 
     def send(self, first: int, block: bytes) -> None:
-        self.send_to.write(_HEADER.pack(first, len(block)))
-        self.send_to.write(block)
-        self.send_to.flush()
+        try:
+            self.send_to.write(_HEADER.pack(first, len(block)))
+            self.send_to.write(block)
+            self.send_to.flush()
+        except BrokenPipeError:  # not the user's pipe: must not pass for `| head` (exit 0)
+            raise self._died() from None
 
-    def receive(self) -> tuple[bytes, int]:
-        header = self.read_from.read(_HEADER.size)
-        if len(header) == _HEADER.size:
-            failed, size = _HEADER.unpack(header)
-            out = self.read_from.read(size)
-            if len(out) == size:
-                return out, failed
-        raise RuntimeError(f"scoring worker {self.pid} stopped unexpectedly (see above)")
+    def _died(self) -> RuntimeError:
+        return RuntimeError(f"scoring worker {self.pid} stopped unexpectedly (see above)")
+
+    def receive(self) -> tuple[list[bytes | memoryview], int]:
+        """The output of the block last sent (three pieces per line, as from Scorer)."""
+        failed, tails_size, index_size, body_size = _RESULT.unpack(self._read(_RESULT.size))
+        new_tails = memoryview(self._read(tails_size))
+        while new_tails:
+            (size,) = _SIZE.unpack(new_tails[: _SIZE.size])
+            self.tails.append(bytes(new_tails[_SIZE.size : _SIZE.size + size]))
+            new_tails = new_tails[_SIZE.size + size :]
+        index = array.array("I")
+        index.frombytes(self._read(index_size))
+        body = memoryview(self._read(body_size))
+        tails, pos = self.tails, 0
+        out: list[bytes | memoryview] = []
+        for i in range(0, len(index), 2):
+            end = pos + index[i]
+            out += (body[pos:end], tails[index[i + 1]], b"\n")
+            pos = end
+        return out, failed
+
+    def _read(self, size: int) -> bytes:
+        data = self.read_from.read(size)
+        if len(data) != size:
+            raise self._died()
+        return data
 
     def stop(self, kill: bool) -> None:
         import contextlib
@@ -192,41 +223,85 @@ class _Worker:
         os.waitpid(self.pid, 0)
 
 
+def _widen_pipe(fd: int) -> None:
+    """Give a pipe a 1 MiB buffer where Linux allows it (the default is 64 KiB)."""
+    import contextlib
+    import fcntl
+
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+_RESULT = struct.Struct("<QQQQ")  # invalid lines; sizes of new tails, index and body
+_SIZE = struct.Struct("<Q")
+
+
 def _serve(scorer: Scorer, blocks: IO[bytes], out: IO[bytes]) -> None:
+    """The worker's loop: score each block received, send its output compactly."""
+    numbers: dict[bytes, int] = {b"": 0}  # tail -> its number (tails are shared objects)
     while header := blocks.read(_HEADER.size):
         first, size = _HEADER.unpack(header)
-        data, failed = scorer(first, blocks.read(size))
-        out.write(_HEADER.pack(failed, len(data)))
-        out.write(data)
+        pieces, failed = scorer(first, blocks.read(size))
+        starts = pieces[0::3]
+        new_tails: list[bytes] = []
+        index = array.array("I", [0]) * (2 * len(starts))  # (start length, tail number) pairs
+        index[0::2] = array.array("I", map(len, starts))
+        for i, tail in enumerate(pieces[1::3]):
+            number = numbers.get(tail)
+            if number is None:
+                number = numbers[tail] = len(numbers)
+                new_tails += (_SIZE.pack(len(tail)), tail)
+            index[2 * i + 1] = number
+        tails_blob, index_blob, body = b"".join(new_tails), index.tobytes(), b"".join(starts)
+        out.write(_RESULT.pack(failed, len(tails_blob), len(index_blob), len(body)))
+        out.write(tails_blob)
+        out.write(index_blob)
+        out.write(body)
         out.flush()
 
 
 def _parallel(scorer: Scorer, source: IO[bytes], sink: IO[bytes], jobs: int) -> int:
+    """Each worker has one block at a time; results are taken as they come, written in order."""
+    import gc
+    import selectors
+
     for stream in (sink, sys.stdout, sys.stderr):  # nothing buffered may be forked
         stream.flush()
+    # Shared pages stay shared: without this, each worker's collector would walk (and so
+    # copy) every object inherited from this process.
+    gc.freeze()
     workers: list[_Worker] = []
     ok = False
     try:
         for _ in range(jobs):
             workers.append(_Worker(scorer, [fd for w in workers for fd in w.fds]))
-        idle, busy = list(workers), deque[_Worker]()  # busy: in the order of their blocks
-        failed, first = 0, 1
-        for block in _blocks(source):
-            if idle:
+        ready = selectors.DefaultSelector()
+        for worker in workers:
+            ready.register(worker.read_from, selectors.EVENT_READ, worker)
+        blocks = _blocks(source)
+        idle = list(workers)
+        working: dict[_Worker, int] = {}  # worker -> number of the block it has
+        done: dict[int, tuple[list[bytes | memoryview], int]] = {}  # at most `jobs` waiting
+        sent = written = failed = 0
+        first = 1
+        while True:
+            while idle and (block := next(blocks, None)) is not None:
                 worker = idle.pop()
                 worker.send(first, block)
-            else:  # the oldest block's worker takes this one once its output is in
-                worker = busy.popleft()
-                out, bad = worker.receive()
-                worker.send(first, block)
-                sink.write(out)
+                working[worker] = sent
+                sent += 1
+                first += block.count(b"\n")
+            if not working:
+                break
+            for key, _ in ready.select():
+                worker = key.data
+                done[working.pop(worker)] = worker.receive()
+                idle.append(worker)
+            while written in done:
+                out, bad = done.pop(written)
+                sink.write(b"".join(out))
                 failed += bad
-            busy.append(worker)
-            first += block.count(b"\n")
-        while busy:
-            out, bad = busy.popleft().receive()
-            sink.write(out)
-            failed += bad
+                written += 1
         ok = True
     finally:
         for worker in workers:

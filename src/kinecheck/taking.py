@@ -89,9 +89,10 @@ def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
     if stop.reason == "interrupted":
         _err(f"\nStopped. Your answers so far are saved: `{resume_command(opts)}` continues.")
         return EXIT_INTERRUPTED
+    plain = "" if opts.plain else "without a terminal use `kinecheck take --plain`, or "
     _err(
         "error: the input ended before the quiz was finished. Your answers so far are saved "
-        f"(`{resume_command(opts)}` continues); to score a complete answers file use "
+        f"(`{resume_command(opts)}` continues); {plain}to score a complete answers file use "
         f"`kinecheck assess {shlex.quote(opts.questionnaire)} --answers FILE`."
     )
     return EXIT_BAD_INPUT

@@ -33,6 +33,9 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    # Plain help: typer's rich help imports rich, markdown-it and pygments (~80 ms), which
+    # would put `kinecheck --help` well past 10x `python -c pass` (see benchmarks/).
+    rich_markup_mode=None,
 )
 
 app.command("take")(_take.take)

@@ -63,6 +63,8 @@ def take(
     Up/Down and Enter answer, Space ticks boxes, Left arrow goes back, Ctrl-C stops and saves
     your answers (continue with --resume). Before the report you can review and change any
     answer. Nothing is sent anywhere.
+
+    Example: kinecheck take --save my-knee.md   (screen reader or script: kinecheck take --plain)
     """
     use_plain = plain_wanted(plain)
     if not use_plain and not _has_terminal():

@@ -1,0 +1,90 @@
+"""Start-up cost of the CLI, beside `python -c pass` measured in the same run.
+
+Runs each command `--runs` times, interleaved (so a noisy neighbour hits all of them alike),
+and prints the median wall time of each and its ratio to `python -c pass`.
+
+Targets (see README.md): `kinecheck --help` within 10x and
+`kinecheck assess knee-pain --answers examples/desk-worker.yaml` within 15x of `python -c pass`.
+
+    python benchmarks/bench_startup.py --runs 21
+
+Python caches compiled modules in __pycache__ unless PYTHONDONTWRITEBYTECODE is set (as in
+some sandboxes), in which case every run compiles kinecheck's own modules again; the script
+says which case it measured. `--pycache DIR` also times the kinecheck commands with a
+byte-code cache in DIR (PYTHONPYCACHEPREFIX, outside the source tree), in the same run, as an
+installed package would start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def time_once(cmd: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one run (output discarded; a failure stops the benchmark)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+    return seconds
+
+
+def main() -> None:
+    """Time the commands interleaved and print medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=21, help="runs of each command (21)")
+    parser.add_argument("--pycache", type=Path, help="cache compiled modules in this folder")
+    args = parser.parse_args()
+
+    python = sys.executable
+    env = dict(os.environ)
+    cli = [python, "-m", "kinecheck"]
+    assess = [*cli, "assess", "knee-pain", "--answers", "examples/desk-worker.yaml"]
+    kinecheck_commands = [
+        ("kinecheck --help", [*cli, "--help"], 10),
+        ("kinecheck assess (text)", assess, 15),
+        ("kinecheck assess --format json", [*assess, "--format", "json"], None),
+    ]
+    cached = "" if env.get("PYTHONDONTWRITEBYTECODE") else " (byte-code cached)"
+    commands = [("python -c pass", [python, "-c", "pass"], env, None)]
+    commands += [(label + cached, cmd, env, target) for label, cmd, target in kinecheck_commands]
+    if args.pycache:
+        cache_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cache_env["PYTHONPYCACHEPREFIX"] = str(args.pycache.resolve())
+        commands += [
+            (label + " (byte-code cached)", cmd, cache_env, target)
+            for label, cmd, target in kinecheck_commands
+            if not cached
+        ]
+    for _, cmd, cmd_env, _ in commands:  # warm the OS file cache (and the pycache, if any)
+        time_once(cmd, cmd_env)
+    times: dict[str, list[float]] = {label: [] for label, *_ in commands}
+    for _ in range(args.runs):
+        for label, cmd, cmd_env, _ in commands:
+            times[label].append(time_once(cmd, cmd_env))
+
+    base = statistics.median(times["python -c pass"])
+    print(f"median of {args.runs} interleaved runs")
+    print(f"{'command':<52}{'median ms':>10}{'vs pass':>9}  target")
+    for label, _, _, target in commands:
+        median = statistics.median(times[label])
+        ratio = median / base
+        verdict = (
+            "" if target is None else f"<= {target}x " + ("ok" if ratio <= target else "MISSED")
+        )
+        print(f"{label:<52}{median * 1000:>10.1f}{ratio:>9.1f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

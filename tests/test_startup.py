@@ -1,0 +1,79 @@
+"""Start-up stays light: what `kinecheck --help` (and `assess`) must not import.
+
+A structural test, not a timing test: it runs the CLI in a fresh interpreter and looks at
+`sys.modules` afterwards. The timings themselves are in benchmarks/bench_startup.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The prompting UI and the storage layer: only `take` and the clinic commands need them.
+UI_AND_STORAGE = (
+    "questionary",
+    "prompt_toolkit",
+    "sqlite3",
+    "_sqlite3",
+    "kinecheck.prompting",
+    "kinecheck.sessions",
+    "kinecheck.clinic",
+)
+# What help does not need either; importing any of them puts `--help` past 10x `python -c pass`.
+HEAVY_FOR_HELP = ("pydantic", "yaml", "rich", "markdown_it", "pygments", "orjson", "kinecheck.api")
+
+
+def modules_after(*args: str) -> set[str]:
+    """Every module imported by `kinecheck ARGS` run to completion in a fresh interpreter."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.argv = ["kinecheck", *{list(args)!r}]
+        from kinecheck.cli import main
+        try:
+            main()
+        except SystemExit:
+            pass
+        sys.stdout.flush()
+        sys.stdout.write("\\n--- modules ---\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split("--- modules ---", 1)[1].split())
+
+
+def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    """The modules of `modules` that are one of `names` or inside one of them."""
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("-h",), (), ("--version",)])
+def test_help_imports_no_ui_and_no_storage(args: tuple[str, ...]) -> None:
+    assert imported(modules_after(*args), UI_AND_STORAGE) == []
+
+
+@pytest.mark.parametrize("args", [("--help",), ("-h",)])
+def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
+    # (`kinecheck` alone also prints the help, but typer coerces the root's --version flag
+    # through pydantic first, so only the help options are held to this.)
+    assert imported(modules_after(*args), HEAVY_FOR_HELP) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("assess", "--help"),
+        ("assess", "knee-pain", "--answers", "examples/desk-worker.yaml", "--format", "json"),
+        ("assess", "knee-pain", "--answers", "examples/desk-worker.yaml", "--format", "text"),
+    ],
+)
+def test_assess_imports_no_ui_and_no_storage(args: tuple[str, ...]) -> None:
+    assert imported(modules_after(*args), UI_AND_STORAGE) == []

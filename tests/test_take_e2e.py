@@ -1,0 +1,341 @@
+"""The real `kinecheck take` in a pseudo-terminal (pexpect), over a pipe, and with no terminal.
+
+Each test gets its own data directory (KINECHECK_DATA_DIR) and working directory. Prompts are
+recognised by their question text; keys are sent only once a prompt is on screen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from kinecheck.prompting import TerminalAsker
+from kinecheck.quiz import Quiz
+from test_prompting import BACKSPACE, DOWN, ENTER, keys_for
+from test_quiz import BASE
+from test_take_matches_assess import DEFS, asked_in_order, assessed, plain_line
+
+KINECHECK = str(Path(sys.executable).parent / "kinecheck")
+ESC, CTRL_C, CTRL_U = "\x1b", "\x03", "\x15"
+WITH_TESTS: dict[str, Any] = {
+    **BASE,
+    "self_tests": "yes",
+    "knee_to_wall_left_cm": 8.5,
+    "knee_to_wall_right_cm": None,
+    "balance_left_s": 30,
+    "balance_right_s": 25,
+    "thomas_test": "above_horizontal",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.chdir(tmp_path)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "ACCESSIBLE", "KINECHECK_PLAIN")
+    }
+    return {
+        **clean,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "KINECHECK_DATA_DIR": str(tmp_path / "data"),
+    }
+
+
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        KINECHECK, ["take", *args], env=env, encoding="utf-8", dimensions=(50, 200), timeout=20
+    )
+
+
+def answer(child: pexpect.spawn, qid: str, value: Any) -> None:
+    """Wait for the question on screen, then type the keys that give `value`."""
+    child.expect_exact(DEFS.questions[qid].prompt)
+    child.send(keys_for(Quiz(DEFS, TerminalAsker()), qid, value))
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(child.exitstatus)
+
+
+def run_quiz(env: dict[str, str], answers: dict[str, Any], *args: str) -> pexpect.spawn:
+    """Answer every question and accept the review; returns the child at the report."""
+    child = spawn(env, *args)
+    for qid in asked_in_order(answers):
+        answer(child, qid, answers[qid])
+    child.expect_exact("Are these right?")
+    child.send(ENTER)
+    return child
+
+
+def session_file(env: dict[str, str]) -> Path:
+    return Path(env["KINECHECK_DATA_DIR"]) / "sessions" / "knee-pain.json"
+
+
+def test_a_whole_quiz_ends_with_the_report_and_an_offer_to_save_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    child = run_quiz(env, WITH_TESTS)
+    child.expect_exact("What your answers suggest")
+    child.expect_exact("Your exercise plan")
+    child.expect_exact("Stop rule")
+    child.expect_exact("Save this report to a file?")
+    child.send(DOWN * 3 + ENTER)  # JSON
+    child.expect_exact("File name:")
+    child.send(CTRL_U + "my report.json" + ENTER)
+    child.expect_exact("Report saved to my report.json")
+    assert finish(child) == 0
+    saved = tmp_path / "my report.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert saved.read_text() == assessed(WITH_TESTS)
+    assert not session_file(env).exists()
+
+
+def test_the_self_test_steps_come_before_their_question(env: dict[str, str]) -> None:
+    child = spawn(env, "--answers", str(write_prefill(env, BASE, drop=("self_tests",))))
+    child.expect_exact("Would you like to do the three quick self-tests now?")
+    child.send(ENTER)  # yes
+    child.expect_exact("How to do this test:")
+    child.expect_exact("Keep your left heel on the floor")
+    child.expect_exact("Knee-to-wall test, left foot.")
+    child.sendcontrol("c")
+    assert finish(child) == 130
+
+
+def test_a_wrong_value_is_asked_again_with_the_reason(env: dict[str, str]) -> None:
+    child = spawn(env)
+    child.expect_exact("How old are you?")
+    child.send("200" + ENTER)
+    child.expect_exact("must be between 5 and 120")
+    child.send(BACKSPACE * 3 + "41" + ENTER)
+    child.expect_exact("41 years")  # the accepted answer, echoed
+    child.expect_exact("Which knee hurts?")
+    child.sendcontrol("c")
+    assert finish(child) == 130
+
+
+def test_back_and_change_an_answer(env: dict[str, str], tmp_path: Path) -> None:
+    child = spawn(env, "--save", "r.json")
+    answer(child, "age", 41)
+    answer(child, "knee_side", "left")
+    child.expect_exact(DEFS.questions["pain_level"].prompt)
+    child.send(ESC)  # back (Left arrow does the same)
+    child.expect_exact("Which knee hurts?")
+    child.send(DOWN + ENTER)  # the pointer starts on the old answer, left: now right
+    wanted = {**BASE, "knee_side": "right"}
+    for qid in asked_in_order(wanted)[2:]:
+        answer(child, qid, wanted[qid])
+    child.expect_exact("Are these right?")
+    child.send(ENTER)
+    assert finish(child) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["answers"]["knee_side"] == "right"
+
+
+def test_review_can_change_an_answer_and_drop_what_no_longer_applies(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    child = spawn(env, "--save", "r.json")
+    for qid in asked_in_order(BASE):
+        answer(child, qid, BASE[qid])
+    child.expect_exact("Are these right?")
+    child.send(DOWN + ENTER)
+    child.expect_exact("Which answer do you want to change?")
+    child.send(DOWN * list(BASE).index("sports") + ENTER)
+    child.expect_exact("Which sports or activities do you do regularly?")
+    child.send(" " + DOWN * 7 + " " + ENTER)  # untick running, tick none
+    child.expect_exact("Are these right?")
+    child.send(ENTER)
+    assert finish(child) == 0
+    answers = json.loads((tmp_path / "r.json").read_text())["answers"]
+    assert answers["sports"] == ["none"] and "running_cycling_hours" not in answers
+
+
+def test_ctrl_c_saves_and_resume_finishes_with_the_same_report(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    straight = run_quiz(env, BASE, "--save", "straight.json")
+    assert finish(straight) == 0
+
+    order = asked_in_order(BASE)
+    child = spawn(env)  # the second start shows the cached first question at once
+    for qid in order[:8]:
+        answer(child, qid, BASE[qid])
+    child.expect_exact(DEFS.questions[order[8]].prompt)
+    child.sendcontrol("c")
+    child.expect_exact("kinecheck take --resume")
+    assert finish(child) == 130
+    saved = session_file(env)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert len(json.loads(saved.read_text())["answers"]) == 8
+
+    child = spawn(env, "--resume", "--save", "resumed.json")
+    child.expect_exact("Welcome back: 8 saved answers are kept.")
+    for qid in order[8:]:
+        answer(child, qid, BASE[qid])
+    child.expect_exact("Are these right?")
+    child.send(ENTER)
+    assert finish(child) == 0
+    assert (tmp_path / "resumed.json").read_text() == (tmp_path / "straight.json").read_text()
+    assert not saved.exists()
+
+
+def test_ctrl_c_at_the_very_first_question_exits_130(env: dict[str, str]) -> None:
+    for _ in range(2):  # the second run starts from the cached first prompt
+        child = spawn(env)
+        child.expect_exact("How old are you?")
+        child.sendcontrol("c")
+        child.expect_exact("Stopped.")
+        assert finish(child) == 130
+
+
+def write_prefill(env: dict[str, str], answers: dict[str, Any], drop: tuple[str, ...]) -> Path:
+    path = Path(env["KINECHECK_DATA_DIR"]).parent / "prefill.json"
+    path.write_text(json.dumps({k: v for k, v in answers.items() if k not in drop}))
+    return path
+
+
+def plain_input(answers: dict[str, Any], skip: tuple[str, ...] = ()) -> str:
+    order = [q for q in asked_in_order(answers) if q not in skip]
+    return "\n".join([plain_line(q, answers[q]) for q in order] + [""]) + "\n"
+
+
+def test_plain_mode_is_scriptable_over_a_pipe(env: dict[str, str], tmp_path: Path) -> None:
+    done = subprocess.run(
+        [KINECHECK, "take", "--plain", "--save", "r.md"],
+        input=plain_input(WITH_TESTS),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert (
+        "Question 1 of about 19. How old are you? Type a whole number from 5 to 120 years:" in out
+    )
+    assert "Answer: My left knee." in out
+    assert "What your answers suggest" in out and "Stop rule" in out
+    assert "\x1b" not in out and "╭" not in out
+    assert (tmp_path / "r.md").read_text().startswith("# ")
+
+
+def test_accessible_env_turns_plain_mode_on(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [KINECHECK, "take"],
+        input="41\n",
+        capture_output=True,
+        text=True,
+        env={**env, "ACCESSIBLE": "1"},
+        timeout=60,
+    )
+    assert "Question 1 of about 19. How old are you?" in done.stdout
+    assert done.returncode == 2  # the input ended after one answer
+
+
+def test_plain_end_of_input_saves_and_resume_continues(env: dict[str, str], tmp_path: Path) -> None:
+    lines = plain_input(BASE).splitlines()
+    first = subprocess.run(
+        [KINECHECK, "take", "--plain"],
+        input="\n".join(lines[:5]) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert first.returncode == 2
+    assert "input ended" in first.stderr and "kinecheck take --plain --resume" in first.stderr
+    assert "Traceback" not in first.stderr
+    assert len(json.loads(session_file(env).read_text())["answers"]) == 5
+    rest = subprocess.run(
+        [KINECHECK, "take", "--plain", "--resume", "--save", "r.json"],
+        input="\n".join(lines[5:]) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert rest.returncode == 0, rest.stderr
+    assert (tmp_path / "r.json").read_text() == assessed(BASE)
+
+
+def test_answers_file_prefills_and_only_the_rest_is_asked(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    prefill = write_prefill(env, BASE, drop=("pain_level", "equipment"))
+    done = subprocess.run(
+        [KINECHECK, "take", "--plain", "--answers", str(prefill), "--save", "r.json"],
+        input="3\n1\n\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    asked = [line for line in done.stdout.splitlines() if line.startswith("Question ")]
+    assert len(asked) == 2
+    assert "18 answers were filled in" in done.stdout
+    assert (tmp_path / "r.json").read_text() == assessed(BASE)
+
+
+def test_an_invalid_answers_file_is_refused_before_any_question(env: dict[str, str]) -> None:
+    bad = Path(env["KINECHECK_DATA_DIR"]).parent / "bad.json"
+    bad.write_text(json.dumps({"age": 300, "knee_side": "middle"}))
+    done = subprocess.run(
+        [KINECHECK, "take", "--plain", "--answers", str(bad)],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "age" in done.stderr and "knee_side" in done.stderr
+    assert "Question" not in done.stdout
+
+
+def test_without_a_terminal_it_says_what_to_use_instead(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [KINECHECK, "take"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=20,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "--plain" in lines[0] and "kinecheck assess knee-pain --answers FILE" in lines[0]
+    assert done.stdout == ""
+
+
+def test_an_unknown_save_format_is_refused_before_the_quiz(env: dict[str, str]) -> None:
+    child = spawn(env, "--save", "report.pdf")
+    child.expect_exact("cannot tell the report format")
+    assert finish(child) == 2
+
+
+@pytest.mark.parametrize("args", [["--help"], ["take", "--help"]])
+def test_help_does_not_load_the_prompt_library(args: list[str]) -> None:
+    code = (
+        "import sys\nfrom kinecheck.cli import main\n"
+        f"sys.argv = ['kinecheck', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('questionary', 'prompt_toolkit') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "--resume" in done.stdout or "take" in done.stdout
+    assert "LOADED []" in done.stdout
