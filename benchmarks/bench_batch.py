@@ -10,8 +10,9 @@ Both write their output to a temporary file. Wall time is measured around the su
 (start-up included). Peak RSS comes from GNU ``/usr/bin/time -f %M`` where it exists, else
 from ``os.wait4`` (Linux then counts the parent's own peak too, so this script generates the
 input in a separate process and imports only the standard library, to keep that floor low).
-Each command runs ``--repeat`` times, interleaved, and the median is reported. The CLI also
-runs on N/10 lines to show that its memory does not grow with the input.
+Each command runs ``--repeat`` times, interleaved, and the median is reported. The CLI runs
+as it does by default (worker processes for a large file) and in one process
+(``KINECHECK_JOBS=1``), each also on N/10 lines to show that memory does not grow with N.
 
 Targets (see README.md): CLI rate >= 0.5x the bare rate (aim 1x); peak RSS flat in N.
 
