@@ -166,12 +166,12 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "empty multiple choice",
         {"pain_activities": []},
-        [f"pain_activities: [] picks nothing: pick at least one choice; allowed: {ACTIVITIES}"],
+        [f"pain_activities: nothing was picked: pick at least one choice; allowed: {ACTIVITIES}"],
     ),
     (
         "empty multiple choice that has a none",
         {"sports": []},
-        [f"sports: [] picks nothing: pick at least one choice (or 'none'); allowed: {SPORTS}"],
+        [f"sports: nothing was picked: pick at least one choice (or 'none'); allowed: {SPORTS}"],
     ),
     (
         "numbers in a multiple choice",

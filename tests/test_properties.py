@@ -438,3 +438,16 @@ def test_a_missing_required_answer_is_rejected_by_its_question_id(
 @given(raw_answer_sets(DEFS))
 def test_an_unknown_question_id_is_rejected_by_name(raw: dict[str, Any]) -> None:
     assert "sitting_hour" in problem_ids({**raw, "sitting_hour": 8})
+
+
+@PROPERTY
+@given(answer_sets(DEFS))
+def test_plan_message_never_promises_exercises_it_does_not_list(answers: dict[str, Any]) -> None:
+    report = report_for(answers)
+    plan_rules = DEFS.rules.plan
+    if report.plan_status == "withheld":
+        assert report.plan_status_message == plan_rules.status_messages["withheld"]
+    elif not report.plan:
+        assert report.plan_status_message == plan_rules.empty_message
+    else:
+        assert report.plan_status_message == plan_rules.status_messages[report.plan_status]

@@ -147,7 +147,7 @@ def _multi_checker(question: MultiChoice) -> Checker:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, f"{shown(value)} is not a list of choice ids"
         if not value:
-            return None, "[] picks nothing: pick at least one choice" + (
+            return None, "nothing was picked: pick at least one choice" + (
                 f" (or '{sorted(exclusive)[0]}')" if exclusive else ""
             )
         for v in value:

@@ -186,6 +186,7 @@ class Assessor:
         self.status_messages: dict[str, str] = {
             str(k): v for k, v in rules.plan.status_messages.items()
         }
+        self.empty_plan_message = rules.plan.empty_message
         self.exercises = defs.library.by_id()
         eq = rules.plan.equipment_question
         self.equipment_question = eq
@@ -357,6 +358,12 @@ class Assessor:
         }
 
     # -- finishing -----------------------------------------------------------------------------
+    def status_message(self, status: str, has_exercises: bool) -> str:
+        """The plan's message: the status's own, or the empty-plan one when nothing was chosen."""
+        if not has_exercises and status != "withheld" and self.empty_plan_message:
+            return self.empty_plan_message
+        return self.status_messages[status]
+
     def __call__(self, answers: Answers) -> Report:
         """Assess checked answers (see `kinecheck.answers`) into a report model."""
         from kinecheck.models.report import Report
@@ -371,7 +378,7 @@ class Assessor:
                 "findings": o.findings,
                 "referral": self._referral_data(o),
                 "plan_status": o.status,
-                "plan_status_message": self.status_messages[o.status],
+                "plan_status_message": self.status_message(o.status, bool(o.plan)),
                 "plan": [self._plan_item(key)[0] for key in o.plan],
                 "disclaimer": self.defs.rules.disclaimer,
                 "stop_rule": self.defs.rules.stop_rule,
@@ -441,7 +448,7 @@ class _JsonPieces:
         rest = self.dumps(
             {
                 "plan_status": status,
-                "plan_status_message": a.status_messages[status],
+                "plan_status_message": a.status_message(status, bool(plan)),
                 "plan": _fragment(blocks),
                 "disclaimer": a.defs.rules.disclaimer,
                 "stop_rule": a.defs.rules.stop_rule,

@@ -121,6 +121,10 @@ class Plan(Strict):
 
     status: list[StatusRule] = []
     status_messages: dict[PlanStatus, str]
+    empty_message: str | None = Field(
+        default=None,
+        description="Said instead of the status message when no exercise was selected.",
+    )
     equipment_question: Id | None = Field(
         default=None, description="The multiple choice question that says what equipment there is."
     )
