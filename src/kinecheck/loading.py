@@ -7,18 +7,17 @@ what was probably meant. All problems of all files are collected before anything
 from __future__ import annotations
 
 import hashlib
-import types
-import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from kinecheck import yamlsource
 from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
-from kinecheck.errors import DefinitionError, InputError, Problem, closest, did_you_mean
+from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
+from kinecheck.model_errors import validate_model
 from kinecheck.models.exercises import ExerciseLibrary
 from kinecheck.models.questionnaire import (
     MultiChoice,
@@ -72,163 +71,6 @@ class Definitions:
     reasons: tuple[tuple[Reason, Condition], ...]
     status: tuple[tuple[StatusRule, Condition], ...]
     variants: dict[str, tuple[tuple[str, Condition | None], ...]]
-
-
-# -- pydantic errors -> problems -------------------------------------------------------------
-
-
-def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None, list[Problem]]:
-    """Validate `source.data` as `model`; on failure return located, readable problems."""
-    if not isinstance(source.data, dict):
-        return None, [
-            Problem(
-                f"expected a mapping of fields (such as 'id: ...') at the top, "
-                f"found {_kind_words(source.data)}",
-                file=source.name,
-                line=1,
-                hint="allowed fields: " + ", ".join(model.model_fields),
-            )
-        ]
-    try:
-        return model.model_validate(source.data), []
-    except ValidationError as exc:
-        errors = _drop_misspelt_missing(model, exc.errors())
-        return None, [_problem_from_pydantic(model, source, err) for err in errors]
-
-
-def _kind_words(data: Any) -> str:
-    if isinstance(data, list):
-        return "a list"
-    if isinstance(data, bool):
-        return "true/false"
-    if isinstance(data, int | float):
-        return "a number"
-    if isinstance(data, str):
-        return f"the text {data[:40]!r}"
-    return type(data).__name__
-
-
-def _drop_misspelt_missing(model: type[BaseModel], errors: list[Any]) -> list[Any]:
-    """`promt:` gives 'missing prompt' and 'unknown promt'; keep only the second, with its hint."""
-    meant: set[tuple[Any, ...]] = set()
-    for err in errors:
-        if err["type"] == "extra_forbidden":
-            parent = tuple(err["loc"][:-1])
-            match = closest(str(err["loc"][-1]), _fields_at(model, parent))
-            if match is not None:
-                meant.add((*parent, match))
-    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
-
-
-def _problem_from_pydantic(model: type[BaseModel], source: yamlsource.Source, err: Any) -> Problem:
-    loc: tuple[str | int, ...] = tuple(err["loc"])
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    last = loc[-1] if loc else ""
-    if kind == "extra_forbidden":
-        allowed = _fields_at(model, loc[:-1])
-        return source.problem(
-            loc,
-            f"unknown field '{last}'",
-            did_you_mean(str(last), allowed)
-            or ("allowed: " + ", ".join(allowed) if allowed else None),
-        )
-    if kind == "missing":
-        return source.problem(
-            loc[:-1], f"required field '{last}' is missing", f"add a '{last}:' line here"
-        )
-    if kind == "union_tag_invalid":
-        expected = ctx.get("expected_tags", "")
-        tag = str(ctx.get("tag"))
-        hint = did_you_mean(tag, [t.strip(" '") for t in str(expected).split(",")])
-        return source.problem((*loc, "type"), f"unknown type '{tag}'; allowed: {expected}", hint)
-    if kind == "union_tag_not_found":
-        field = str(ctx.get("discriminator", "type")).strip("'")
-        return source.problem(
-            loc,
-            f"required field '{field}' is missing",
-            "allowed types: single, multi, yes_no, integer, number, scale, text"
-            if field == "type"
-            else None,
-        )
-    if kind == "literal_error":
-        return source.problem(loc, f"{value!r} is not allowed; expected {ctx.get('expected')}")
-    if kind == "string_pattern_mismatch":
-        dashes = "-]" in str(ctx.get("pattern", ""))
-        return source.problem(
-            loc,
-            f"{value!r} is not a valid id",
-            "use lower-case letters, digits, underscores"
-            + (" and hyphens" if dashes else "")
-            + ", starting with a letter",
-        )
-    plain = _PLAIN_MESSAGES.get(kind)
-    if plain is not None:
-        message, hint = plain
-        return source.problem(loc, message.format(value=value, **ctx), hint)
-    message = str(err["msg"]).removeprefix("Value error, ")
-    if kind not in ("value_error",) and not isinstance(value, dict | list):
-        message += f" (got {value!r})"
-    return source.problem(loc, message)
-
-
-# pydantic error types -> (message, hint) in words a content author uses
-_PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
-    "int_parsing": ("{value!r} is not a whole number", None),
-    "int_type": ("{value!r} is not a whole number", None),
-    "int_from_float": ("{value!r} is not a whole number", None),
-    "float_parsing": ("{value!r} is not a number", None),
-    "float_type": ("{value!r} is not a number", None),
-    "bool_parsing": ("{value!r} is not true or false", "write true or false"),
-    "bool_type": ("{value!r} is not true or false", "write true or false"),
-    "string_type": ("{value!r} is not text", "put the value in quotes"),
-    "string_too_short": ("must not be empty", "write some text here"),
-    "greater_than_equal": ("{value!r} is too small: it must be at least {ge}", None),
-    "less_than_equal": ("{value!r} is too large: it must be at most {le}", None),
-    "string_too_long": ("is too long: at most {max_length} characters", None),
-    "too_short": (
-        "needs at least {min_length} item(s)",
-        "write a list: one '- item' per line, or [a, b]",
-    ),
-    "list_type": ("must be a list", "write a list: one '- item' per line, or [a, b]"),
-    "dict_type": ("must be a mapping of names to values", "write one 'name: value' per line"),
-    "model_type": ("must be a mapping of fields", "write one 'field: value' per line"),
-    "model_attributes_type": ("must be a mapping of fields", "write one 'field: value' per line"),
-}
-
-
-def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Field names of the model found by following `loc` through annotations."""
-    tp: Any = model
-    for part in loc:
-        tp = _step(tp, part)
-        if tp is None:
-            return []
-    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
-
-
-def _step(tp: Any, part: str | int) -> Any:
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        if isinstance(part, str) and part in tp.model_fields:
-            return tp.model_fields[part].annotation
-        return None
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin in (list, tuple) and isinstance(part, int):
-        return args[0] if args else None
-    if origin is dict and args:
-        return args[1]
-    if origin in (typing.Union, types.UnionType):
-        for arg in args:  # a discriminated union: the loc names the tag
-            field = getattr(arg, "model_fields", {}).get("type")
-            if field is not None and part in typing.get_args(field.annotation):
-                return arg
-    return None
-
-
-def _unwrap(tp: Any) -> Any:
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    return tp
 
 
 # -- questionnaires ----------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from kinecheck.loading import (
     iter_definition_files,
     kind_of,
     load_definitions,
-    validate_model,
 )
+from kinecheck.model_errors import validate_model
 from kinecheck.models.questionnaire import Questionnaire
 from kinecheck.models.rules import RuleSet
 

@@ -62,7 +62,7 @@ def list_questionnaires() -> None:
     """
     from kinecheck import catalog
     from kinecheck.errors import KinecheckError
-    from kinecheck.loading import validate_model
+    from kinecheck.model_errors import validate_model
     from kinecheck.models.questionnaire import Questionnaire
     from kinecheck.yamlsource import load
 
