@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -99,3 +100,20 @@ def test_a_damaged_session_file_says_where_it_is_and_what_to_do(
     path.write_text("[1, 2]")
     with pytest.raises(InputError, match="not a kinecheck session"):
         sessions.load("knee-pain")
+
+
+def test_take_forget_deletes_the_saved_answers(defs: Definitions, data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    path = sessions.save(defs, {"age": 41})
+    assert path.exists()
+    env = {**os.environ, "KINECHECK_DATA_DIR": str(data_dir)}
+    cmd = [sys.executable, "-m", "kinecheck", "take", "--forget"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0
+    assert "Deleted your saved answers for knee-pain" in first.stdout
+    assert not path.exists()
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    assert "nothing to delete" in again.stdout

@@ -57,6 +57,9 @@ def take(
         "Written atomically, readable only by you.",
         dir_okay=False,
     ),
+    forget: bool = typer.Option(
+        False, "--forget", help="Delete the saved, unfinished quiz (your answers so far) and exit."
+    ),
 ) -> None:
     """Answer a questionnaire interactively, then see your report.
 
@@ -66,6 +69,9 @@ def take(
 
     Example: kinecheck take --save my-knee.md   (screen reader or script: kinecheck take --plain)
     """
+    if forget:
+        _forget(questionnaire)
+        return
     use_plain = plain_wanted(plain)
     if not use_plain and not _has_terminal():
         fail(
@@ -91,3 +97,19 @@ def take(
 
     options = taking.Options(questionnaire, use_plain, resume, answers, save)
     raise typer.Exit(taking.take(options, asker, warm))
+
+
+def _forget(questionnaire: str) -> None:
+    """Delete the saved session of a questionnaire (named by id, or by path)."""
+    from kinecheck import catalog, sessions
+
+    qid = questionnaire
+    if catalog.looks_like_path(questionnaire):
+        from kinecheck import api
+
+        qid = api.load(questionnaire).questionnaire.id
+    if not sessions.exists(qid):
+        typer.echo(f"No saved answers for {qid}; nothing to delete.")
+        return
+    sessions.delete(qid)
+    typer.echo(f"Deleted your saved answers for {qid}.")
