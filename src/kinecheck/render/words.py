@@ -9,9 +9,9 @@ from kinecheck.models.report import DoseOut, PlanItem
 
 LEVEL_WORDS = {
     "emergency": "Emergency",
-    "urgent": "Urgent: today",
-    "soon": "See a doctor soon",
-    "routine": "Worth a check-up",
+    "urgent": "Urgent",
+    "soon": "Soon",
+    "routine": "When you can",
     "none": "No referral needed now",
 }
 SIDES_WORDS = {
