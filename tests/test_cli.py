@@ -415,6 +415,18 @@ def test_validate_a_broken_file_exits_1_with_file_and_line(tmp_path: Path) -> No
     ]
 
 
+def test_validate_a_folder_files_each_problem_under_the_file_to_edit(tmp_path: Path) -> None:
+    clinic = make_clinic(tmp_path)
+    rules = clinic / "rules" / "shoulder.yaml"
+    rules.write_text(rules.read_text().replace("desk_hours >= 6", "desk_hour >= 6"))
+    result = cli("validate", str(clinic))
+    assert result.code == 1
+    failed = [line for line in result.stderr.splitlines() if line.startswith("FAIL")]
+    assert failed == [f"FAIL {rules}"]  # not also the questionnaire checked together with it
+    assert result.stderr.count("unknown name 'desk_hour'") == 1
+    assert f"ok   {clinic / 'questionnaires' / 'shoulder.yaml'}" in result.stdout
+
+
 def test_validate_a_missing_path_exits_2() -> None:
     result = cli("validate", "no/such/file.yaml")
     assert result.code == 2

@@ -19,9 +19,17 @@ from kinecheck.models.rules import RuleSet
 
 def validate_files(paths: list[Path]) -> dict[Path, list[Problem]]:
     """Check each file; a questionnaire is checked together with its rules and library."""
-    results: dict[Path, list[Problem]] = {}
-    for path in iter_definition_files(paths):
-        results[path] = _validate_one(path)
+    files = iter_definition_files(paths)
+    results: dict[Path, list[Problem]] = {path: [] for path in files}
+    by_resolved = {path.resolve(): path for path in files}
+    for path in files:
+        for problem in _validate_one(path):
+            # A questionnaire is checked with its rules (and the rules with it): file each
+            # problem under the file it is in, once, so the FAIL line names the file to edit.
+            named = Path(problem.file).resolve() if problem.file else None
+            owner = by_resolved.get(named, path) if named else path
+            if problem not in results[owner]:
+                results[owner].append(problem)
     return results
 
 
