@@ -397,6 +397,9 @@ def reference_report(defs: Definitions, answers: Mapping[str, Any]) -> Report:
             )
         plan.sort(key=lambda item: _KIND_ORDER[item.kind])
     advice = rules.referral.levels[level]  # type: ignore[index]
+    message = rules.plan.status_messages[status]
+    if not plan and status != "withheld" and rules.plan.empty_message:
+        message = rules.plan.empty_message  # say so when nothing was chosen
     return Report(
         questionnaire=defs.questionnaire_ref,
         rules=defs.rules_ref,
@@ -410,7 +413,7 @@ def reference_report(defs: Definitions, answers: Mapping[str, Any]) -> Report:
             reasons=reasons,
         ),
         plan_status=status,
-        plan_status_message=rules.plan.status_messages[status],
+        plan_status_message=message,
         plan=plan,
         disclaimer=rules.disclaimer,
         stop_rule=rules.stop_rule,

@@ -123,6 +123,8 @@ def domain_reasons(a: dict[str, Any], fired: set[str]) -> dict[str, str]:
     reasons |= {f"red_flag_{f}": "soon" for f in flags & SOON_FLAGS}
     if "not_sure" in flags:
         reasons["red_flags_unsure"] = "soon"
+    if a["recent_trauma"] == "not_sure":  # not in domain.md's table; see rules/knee-pain.yaml
+        reasons["recent_trauma_unsure"] = "soon"
     routine = {
         "current_injury": a["current_injury"] in ("yes", "not_sure"),
         "pain_source_unclear": a["pain_source_known"] in ("no", "not_sure"),

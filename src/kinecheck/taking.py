@@ -173,11 +173,9 @@ def show_report(report: Report, *, plain: bool) -> None:
         sys.stdout.write("\n" + render(report, plain=True))
         sys.stdout.flush()
         return
-    from rich.console import Console
+    from kinecheck.render.text import print_report, terminal_console
 
-    from kinecheck.render.text import print_report
-
-    console = Console(highlight=False, emoji=False)
+    console = terminal_console(emoji=False)
     console.print()
     print_report(report, console)
 

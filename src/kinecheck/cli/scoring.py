@@ -121,11 +121,9 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
     from kinecheck.render import renderer
 
     if fmt == "text" and output is None and sys.stdout.isatty():
-        from rich.console import Console
+        from kinecheck.render.text import print_report, terminal_console
 
-        from kinecheck.render.text import print_report
-
-        print_report(report, Console(highlight=False))
+        print_report(report, terminal_console())
         return
     text = renderer(fmt)(report)
     if output is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -40,7 +41,8 @@ def _listing(items: Iterable[tuple[str, RenderableType | str]], indent: int = 2)
     grid.add_column(no_wrap=True, justify="right")
     grid.add_column(overflow="fold")
     for marker, body in items:
-        grid.add_row(marker, body)
+        # Content is data, never rich markup: "[tennis size]" must print as written.
+        grid.add_row(Text(marker), Text(body) if isinstance(body, str) else body)
     return Padding(grid, (0, 0, 0, indent))
 
 
@@ -57,7 +59,7 @@ def _heading(title: str) -> Text:
 def _boxed(body: RenderableType, title: str, style: str, plain: bool) -> RenderableType:
     if plain:
         return Group(Text(title, style="bold"), body)
-    return Panel(body, title=title, title_align="left", border_style=style)
+    return Panel(body, title=Text(title), title_align="left", border_style=style)
 
 
 def _referral(report: Report, plain: bool, bullet: str) -> list[RenderableType]:
@@ -133,12 +135,29 @@ def print_report(report: Report, console: Console, *, plain: bool = False) -> No
     console.print(Group(*renderables(report, plain=plain)))
 
 
+MIN_WIDTH = 40
+
+
+def _columns(default: int) -> int:
+    """COLUMNS when it is a usable width; a bogus 0 or -5 must never swallow the report."""
+    try:
+        width = int(os.environ.get("COLUMNS", "") or default)
+    except ValueError:
+        width = default
+    return width if width >= MIN_WIDTH else default
+
+
+def terminal_console(**options: Any) -> Console:
+    """A console for the terminal, at least MIN_WIDTH wide whatever the environment says."""
+    import shutil
+
+    width = max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH)
+    return Console(highlight=False, width=_columns(width), **options)
+
+
 def render(report: Report, *, plain: bool = False) -> str:
     """The report as text without colour codes, for files and pipes."""
-    try:
-        width = min(int(os.environ.get("COLUMNS", "80") or 80), 100)
-    except ValueError:
-        width = 80
+    width = min(_columns(80), 100)
     buf = io.StringIO()
     console = Console(file=buf, width=width, no_color=True, color_system=None, highlight=False)
     print_report(report, console, plain=plain)
