@@ -209,6 +209,21 @@ def test_an_invalid_line_in_the_middle_gives_an_error_record_and_the_rest_still_
     assert records[4] == json.loads(compact(single_json(EXAMPLES[2], tmp_path, "last")))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_answers_that_do_not_apply_are_ignored_with_a_warning_naming_the_line(
+    tmp_path: Path, jobs: int
+) -> None:
+    assert DESK_WORKER["self_tests"] == "no"
+    ignored = {**DESK_WORKER, "knee_to_wall_left_cm": 5}
+    result = run_batch([json.dumps(DESK_WORKER), json.dumps(ignored)], tmp_path, jobs)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode() == (
+        "warning: line 2: knee_to_wall_left_cm: ignored, the question does not apply to these "
+        "answers\n"
+    )
+    assert len(result.stdout.splitlines()) == 2
+
+
 def test_reports_stream_from_a_pipe_as_each_line_arrives() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "kinecheck", "assess", "knee-pain", "-a", "-", "-f", "jsonl"],

@@ -477,6 +477,8 @@ def test_one_exercise_in_full() -> None:
     assert "Variant 'floor'" in text and "Variant 'wall'" in text
     assert "  1. " in text and "  2. " in text, "numbered steps"
     assert "Dose: " in text and "Gone too far: " in text
+    assert "Stop rule: Stop an exercise if you feel sharp pain" in text
+    assert "not medical advice" in text
 
 
 def test_an_unknown_exercise_suggests_the_right_one() -> None:

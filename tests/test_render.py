@@ -62,3 +62,16 @@ def test_every_format_carries_the_disclaimer_and_stop_rule(fmt: str) -> None:
     flat = flatten(renderer(fmt)(report))
     assert " ".join(report.disclaimer.split()) in flat
     assert " ".join(report.stop_rule.split()) in flat
+
+
+def test_a_terminal_that_cannot_show_a_character_gets_a_stand_in_not_a_traceback() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kinecheck", "assess", "knee-pain", "--answers", str(DESK_WORKER)],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"not medical advice" in result.stdout

@@ -1,5 +1,5 @@
 """`python -m kinecheck` runs the CLI."""
 
-from kinecheck.cli import app
+from kinecheck.cli import main
 
-app(prog_name="kinecheck")
+main()

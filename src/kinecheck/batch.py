@@ -67,13 +67,22 @@ class Scorer:
                     raise AnswersError(
                         [AnswerProblem("(line)", f"not valid JSON: {exc}")]
                     ) from None
-                add_all(json_parts(validate(raw).answers))
+                checked = validate(raw)
+                if checked.warnings:  # rare: answers to questions that do not apply
+                    _warn(number, checked.warnings)
+                add_all(json_parts(checked.answers))
             except AnswersError as exc:
                 failed += 1
                 add(self.dumps({"line": number, "errors": [p.as_dict() for p in exc.problems]}))
                 add(b"")
             add(b"\n")
         return out, failed
+
+
+def _warn(number: int, warnings: list[str]) -> None:
+    """Say on stderr, with the line number, which answers were ignored (as `assess` does)."""
+    sys.stderr.write("".join(f"warning: line {number}: {w}\n" for w in warnings))
+    sys.stderr.flush()
 
 
 def run(defs: Definitions, source: IO[bytes], sink: IO[bytes]) -> int:

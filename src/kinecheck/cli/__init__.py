@@ -6,6 +6,8 @@ command that needs it, so `kinecheck --help` starts fast.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from kinecheck.cli import definitions as _definitions
@@ -60,5 +62,10 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (and `python -m kinecheck`)."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal or file that cannot show a character gets a '?', never a traceback.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    app(prog_name="kinecheck")

@@ -92,7 +92,8 @@ def exercises(
     from kinecheck.errors import did_you_mean
     from kinecheck.render.words import dose_text
 
-    library = api.load(questionnaire).library
+    defs = api.load(questionnaire)
+    library = defs.library
     by_id = library.by_id()
     if exercise_id is None:
         for ex in library.exercises:
@@ -119,4 +120,5 @@ def exercises(
         lines += [f"  {n}. {step}" for n, step in enumerate(v.steps, 1)]
     lines += ["", f"Gone too far: {ex.too_far}", f"Too hard? {ex.easier}"]
     lines += [f"Caution: {c}" for c in ex.cautions] + [f"Note: {n}" for n in ex.notes]
+    lines += ["", f"Stop rule: {defs.rules.stop_rule}", "", defs.rules.disclaimer]
     typer.echo("\n".join(lines))
