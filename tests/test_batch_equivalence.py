@@ -213,7 +213,7 @@ def test_an_invalid_line_in_the_middle_gives_an_error_record_and_the_rest_still_
 def test_answers_that_do_not_apply_are_ignored_with_a_warning_naming_the_line(
     tmp_path: Path, jobs: int
 ) -> None:
-    assert DESK_WORKER["self_tests"] == "no"
+    assert DESK_WORKER["self_tests"] is False  # YAML reads `no` as false: a yes/no answer
     ignored = {**DESK_WORKER, "knee_to_wall_left_cm": 5}
     result = run_batch([json.dumps(DESK_WORKER), json.dumps(ignored)], tmp_path, jobs)
     assert result.returncode == 0, result.stderr
