@@ -577,6 +577,8 @@ plan:
     ready: Start gently.
     after_clearance: After a visit.
     withheld: Not yet.
+  status:
+    - {status: withheld, when: "referral_level in ['soon', 'urgent', 'emergency']"}
 """
 CLINIC_EXERCISES = """\
 version: "0.3"

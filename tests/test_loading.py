@@ -92,6 +92,8 @@ plan:
       - variant: ball
         when: "'ball' in equipment"
       - variant: floor
+  status:
+    - {status: withheld, when: "referral_level in ['soon', 'urgent', 'emergency']"}
 """
 
 EXERCISES = """\
@@ -469,6 +471,24 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
         "    ready: Go.\n",
         "",
         ["R:30: plan.status_messages: needs a message for: ready"],
+    ),
+    (
+        "no rule withholds the exercises",
+        "R",
+        "  status:\n    - {status: withheld, when: \"referral_level in ['soon', 'urgent', 'emergency']\"}\n",
+        "",
+        [
+            "R:29: plan: no rule withholds the exercises: warning signs must lead to care "
+            "first (add a rule such as {status: withheld, when: \"referral_level in ['soon', "
+            "'urgent', 'emergency']\"})"
+        ],
+    ),
+    (
+        "blank stop rule",
+        "R",
+        "stop_rule: Stop if it hurts.\n",
+        "stop_rule: '   '\n",
+        ["R:5: stop_rule: must not be empty (write some text here)"],
     ),
     (
         "non-mapping top level",

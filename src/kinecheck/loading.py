@@ -258,6 +258,15 @@ def check_rules(
         cond = compile_at(("plan", "status", si, "when"), rule.when, with_level)
         if cond is not None:
             status.append((rule, cond))
+    if not any(rule.status == "withheld" for rule in rules.plan.status):
+        problems.append(
+            source.problem(
+                ("plan", "status"),
+                "no rule withholds the exercises: warning signs must lead to care first",
+                "add a rule such as {status: withheld, when: \"referral_level in ['soon', "
+                "'urgent', 'emergency']\"}",
+            )
+        )
     missing_messages = {"ready", "after_clearance", "withheld"} - set(rules.plan.status_messages)
     if missing_messages:
         problems.append(

@@ -5,12 +5,13 @@ Every `when` is a condition in the language of `kinecheck.conditions`, checked a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from kinecheck.models.questionnaire import Id, Strict
 
+Said = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 FindingLevel = Literal["likely", "possible"]
 ReferralLevel = Literal["none", "routine", "soon", "urgent", "emergency"]
 REFERRAL_ORDER: tuple[ReferralLevel, ...] = ("none", "routine", "soon", "urgent", "emergency")
@@ -140,8 +141,8 @@ class RuleSet(Strict):
     exercise_library: str = Field(
         default="exercises.yaml", description="Path of the exercise library, relative to this file."
     )
-    disclaimer: str = Field(min_length=1)
-    stop_rule: str = Field(min_length=1)
+    disclaimer: Said = Field(description="Not medical advice; shown in every report.")
+    stop_rule: Said = Field(description="When to stop an exercise; shown in every report.")
     findings: list[Finding] = Field(min_length=1)
     referral: Referral
     plan: Plan
