@@ -475,7 +475,8 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
     (
         "no rule withholds the exercises",
         "R",
-        "  status:\n    - {status: withheld, when: \"referral_level in ['soon', 'urgent', 'emergency']\"}\n",
+        "  status:\n    - {status: withheld, when: \"referral_level in ['soon', 'urgent', "
+        "'emergency']\"}\n",
         "",
         [
             "R:29: plan: no rule withholds the exercises: warning signs must lead to care "
