@@ -104,6 +104,23 @@ def test_a_swollen_calf_brings_the_chest_question(defs: Definitions) -> None:
     assert asker.asked.index("chest_symptoms") == asker.asked.index("red_flags") + 1
 
 
+def test_an_emergency_answer_is_announced_at_once_not_after_the_last_question(
+    defs: Definitions,
+) -> None:
+    asker = Scripted(fallback={**BASE, "red_flags": ["calf_swelling"], "chest_symptoms": "yes"})
+    Quiz(defs, asker).run()
+    alerts = [i for i, text in enumerate(asker.said) if text.startswith("IMPORTANT:")]
+    assert len(alerts) == 1, "said once, not again at every later answer"
+    assert "emergency number" in asker.said[alerts[0]]
+    assert "Ctrl-C" in asker.said[alerts[0]]
+
+
+def test_no_emergency_alert_without_an_emergency(defs: Definitions) -> None:
+    asker = Scripted(fallback={**BASE, "red_flags": ["calf_swelling"], "chest_symptoms": "no"})
+    Quiz(defs, asker).run()
+    assert not [text for text in asker.said if text.startswith("IMPORTANT:")]
+
+
 def test_self_tests_show_their_steps_and_may_be_skipped(defs: Definitions) -> None:
     script = {
         **BASE,

@@ -52,6 +52,7 @@ class Quiz:
         # Answers taken back or dropped by a change, offered again as defaults.
         self.remembered: dict[str, Any] = {}
         self._section_shown: str | None = None
+        self._alerted: set[str] = set()
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, notes: Iterable[str] = ()) -> dict[str, Any]:
@@ -106,6 +107,20 @@ class Quiz:
         self.answers, dropped = prune(self.defs, old)
         for gone in dropped:
             self.remembered[gone] = old[gone]
+        self.alert_emergencies()
+
+    def alert_emergencies(self) -> None:
+        """Say at once, not after the last question, when an answer calls for emergency help."""
+        advice = self.defs.rules.referral.levels["emergency"]
+        for reason, condition in self.defs.reasons:
+            if reason.level != "emergency" or reason.id in self._alerted:
+                continue
+            if condition(self.answers):  # findings are not known yet: they count as absent
+                self._alerted.add(reason.id)
+                self.asker.say(
+                    f"IMPORTANT: {advice.title}. {reason.message} You can stop here with "
+                    "Ctrl-C: your answers are saved."
+                )
 
     def previous(self, qid: str) -> str | None:
         """The answered question just before `qid`, the one 'back' returns to."""
