@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -199,6 +200,19 @@ def test_ctrl_c_at_the_very_first_question_exits_130(env: dict[str, str]) -> Non
         child.sendcontrol("c")
         child.expect_exact("Stopped.")
         assert finish(child) == 130
+
+
+def test_a_closed_terminal_saves_the_answers_like_ctrl_c(env: dict[str, str]) -> None:
+    child = spawn(env)
+    answer(child, "age", 41)
+    child.expect_exact(DEFS.questions["knee_side"].prompt)
+    child.kill(signal.SIGHUP)  # what the terminal sends when its window is closed
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = session_file(env)
+    assert json.loads(saved.read_text())["answers"] == {"age": 41}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
 
 def write_prefill(env: dict[str, str], answers: dict[str, Any], drop: tuple[str, ...]) -> Path:

@@ -6,8 +6,11 @@ so both front ends stop, resume and report the same way.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +77,8 @@ def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
     try:
         if warm is not None and warm.stopped is not None:
             raise QuizStopped({}, warm.stopped)  # type: ignore[arg-type]
-        answers = quiz.run(notes)
+        with _hang_up_is_ctrl_c():
+            answers = quiz.run(notes)
     except QuizStopped as stop:
         return stopped(defs, stop, opts)
     sessions.delete(defs.questionnaire_ref.id)
@@ -205,5 +209,22 @@ def save_report(report: Report, opts: Options, fmt: str | None, asker: Asker) ->
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    with contextlib.suppress(OSError):  # the terminal may already be gone (hang-up)
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _hang_up_is_ctrl_c() -> Iterator[None]:
+    """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves the answers like Ctrl-C."""
+    wanted = [getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
