@@ -215,6 +215,25 @@ def test_a_closed_terminal_saves_the_answers_like_ctrl_c(env: dict[str, str]) ->
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
 
+def test_every_answer_is_saved_as_it_is_given_so_a_kill_loses_nothing(
+    env: dict[str, str],
+) -> None:
+    child = spawn(env)
+    answer(child, "age", 41)
+    answer(child, "knee_side", "left")
+    child.expect_exact(DEFS.questions["pain_level"].prompt)
+    child.kill(signal.SIGKILL)  # no chance to save on the way out
+    child.expect(pexpect.EOF)
+    child.close()
+    saved = session_file(env)
+    assert json.loads(saved.read_text())["answers"] == {"age": 41, "knee_side": "left"}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    resumed = spawn(env, "--resume")
+    resumed.expect_exact(DEFS.questions["pain_level"].prompt)  # the first open question
+    resumed.sendcontrol("c")
+    assert finish(resumed) == 130
+
+
 def write_prefill(env: dict[str, str], answers: dict[str, Any], drop: tuple[str, ...]) -> Path:
     path = Path(env["KINECHECK_DATA_DIR"]).parent / "prefill.json"
     path.write_text(json.dumps({k: v for k, v in answers.items() if k not in drop}))

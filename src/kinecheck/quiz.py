@@ -7,7 +7,7 @@ next and which answers still apply come from `kinecheck.flow`, and every answer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from kinecheck.answers import AnswerValidator
@@ -43,10 +43,16 @@ class Quiz:
     """One run of a questionnaire through an asker, from the first open question to the review."""
 
     def __init__(
-        self, defs: Definitions, asker: Asker, answers: Mapping[str, Any] | None = None
+        self,
+        defs: Definitions,
+        asker: Asker,
+        answers: Mapping[str, Any] | None = None,
+        on_change: Callable[[dict[str, Any]], object] | None = None,
     ) -> None:
         self.defs = defs
         self.asker = asker
+        # Called with the answers after every change, so a saved session is never behind.
+        self.on_change = on_change
         self.validator = AnswerValidator(defs)
         self.answers, _ = prune(defs, answers or {})
         # Answers taken back or dropped by a change, offered again as defaults.
@@ -92,6 +98,7 @@ class Quiz:
                     self.asker.say("This is the first question: there is nothing to go back to.")
                     continue
                 self.remembered[previous] = self.answers.pop(previous)
+                self._changed()
                 return
             value, problem = self.validator.check_one(qid, raw)
             if problem is None:
@@ -107,7 +114,12 @@ class Quiz:
         self.answers, dropped = prune(self.defs, old)
         for gone in dropped:
             self.remembered[gone] = old[gone]
+        self._changed()
         self.alert_emergencies()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(dict(self.answers))
 
     def alert_emergencies(self) -> None:
         """Say at once, not after the last question, when an answer calls for emergency help."""

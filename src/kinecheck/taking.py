@@ -71,7 +71,12 @@ def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
     save_format = check_options(opts)
     defs = warm.defs if warm is not None and warm.defs is not None else api.load(opts.questionnaire)
     start, notes = starting_answers(defs, opts)
-    quiz = Quiz(defs, asker if warm is None else Replay(asker, warm), start)
+    quiz = Quiz(
+        defs,
+        asker if warm is None else Replay(asker, warm),
+        start,
+        on_change=lambda answers: sessions.save(defs, answers),  # nothing lost if killed
+    )
     if not opts.plain and not opts.resume and opts.answers is None:
         _remember_first_prompt(defs, opts, asker)
     try:
