@@ -221,6 +221,9 @@ class AnswerValidator:
     def __init__(self, defs: Definitions) -> None:
         self.defs = defs
         self.checkers = {qid: make_checker(q) for qid, q in defs.questions.items()}
+        self._numeric = frozenset(
+            q for q, kind in defs.questions.items() if isinstance(kind, NumberBase)
+        )
         # The hot loop of `validate` (batch scoring runs it per line): per question, in order,
         # its id, its compiled `when` test (as `flow.applies` uses it) or None, its checker,
         # whether a blank answer must be caught before the checker (only text accepts one),
@@ -301,6 +304,13 @@ class AnswerValidator:
                 or (kind is float and f_low <= value <= f_high)
             ):
                 answers[qid] = value
+                continue
+            if kind is str and qid in self._numeric and value.strip():
+                # Typed input is text and is parsed; in a file a number is a number (contract).
+                normal, message = check(value)
+                if message is None:
+                    message = f"{shown(value)} is text: write the number {normal} without quotes"
+                problems.append(AnswerProblem(qid, message, value, allowed_text(questions[qid])))
                 continue
             if not blank_first or not (
                 value is None or (isinstance(value, str) and not value.strip())
