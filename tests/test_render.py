@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -29,10 +30,10 @@ def desk_worker_report() -> api.Report:
 
 def test_square_brackets_in_content_are_printed_not_read_as_markup() -> None:
     report = desk_worker_report()
-    item = report.plan[0].model_copy(
-        update={"cautions": ["Use a ball [tennis size] or smaller.", "Never [/hip] this."]}
+    item = dataclasses.replace(
+        report.plan[0], cautions=["Use a ball [tennis size] or smaller.", "Never [/hip] this."]
     )
-    report = report.model_copy(update={"plan": [item, *report.plan[1:]]})
+    report = dataclasses.replace(report, plan=[item, *report.plan[1:]])
     text = renderer("text")(report)
     assert "Use a ball [tennis size] or smaller." in text
     assert "Never [/hip] this." in text

@@ -10,6 +10,7 @@ either as a `Report` model (the library API, renderers) or straight to compact J
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -138,11 +139,11 @@ class Assessor:
     def __init__(self, defs: Definitions) -> None:
         self.defs = defs
         rules = defs.rules
-        self._head = {
+        self._head: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
-            "questionnaire": defs.questionnaire_ref.model_dump(),
-            "rules": defs.rules_ref.model_dump(),
-            "exercises": defs.library_ref.model_dump(),
+            "questionnaire": dataclasses.asdict(defs.questionnaire_ref),
+            "rules": dataclasses.asdict(defs.rules_ref),
+            "exercises": dataclasses.asdict(defs.library_ref),
         }
         self.findings = tuple(
             _Finding(
@@ -317,6 +318,7 @@ class Assessor:
         item = self._plan_items.get(key)
         if item is None:
             from kinecheck.models.report import DoseOut, PlanItem
+            from kinecheck.render.jsonout import dumps
 
             ex_id, variant_id, missing, because = key
             exercise = self.exercises[ex_id]
@@ -333,7 +335,7 @@ class Assessor:
                 equipment=list(variant.equipment),
                 missing_equipment=list(missing),
                 substitutes={e: subs[e] for e in missing if e in subs},
-                dose=DoseOut(**exercise.dose.model_dump()),
+                dose=DoseOut(**dataclasses.asdict(exercise.dose)),
                 purpose=exercise.purpose,
                 setup=variant.setup,
                 steps=list(variant.steps),
@@ -343,7 +345,7 @@ class Assessor:
                 notes=list(exercise.notes),
                 because=list(because),
             )
-            item = (model.model_dump(), model.model_dump_json().encode())
+            item = (dataclasses.asdict(model), dumps(model))
             if len(self._plan_items) < _CACHE_LIMIT:
                 self._plan_items[key] = item
         return item
@@ -365,28 +367,46 @@ class Assessor:
         return self.status_messages[status]
 
     def __call__(self, answers: Answers) -> Report:
-        """Assess checked answers (see `kinecheck.answers`) into a report model."""
-        from kinecheck.models.report import Report
+        """Assess checked answers (see `kinecheck.answers`) into a report."""
+        from kinecheck.models import report as r
 
         o = self._outcome(answers)
-        # Validating (not constructing) checks the data against the contract's models and
-        # copies it, so no report shares a list or dict with the prepared blocks.
-        return Report.model_validate(
-            {
-                **self._head,
-                "answers": o.answers,
-                "findings": o.findings,
-                "referral": self._referral_data(o),
-                "plan_status": o.status,
-                "plan_status_message": self.status_message(o.status, bool(o.plan)),
-                "plan": [self._plan_item(key)[0] for key in o.plan],
-                "disclaimer": self.defs.rules.disclaimer,
-                "stop_rule": self.defs.rules.stop_rule,
-            }
+        # Every list and dict is a fresh copy: no report shares one with the answers given,
+        # another report, or the prepared blocks.
+        findings = [
+            r.FindingResult(
+                **{
+                    **f,
+                    "notes": list(f["notes"]),
+                    "evidence": [
+                        r.Evidence(
+                            **{**e, "answer": _copy(e["answer"]), "answers": _copy(e["answers"])}
+                        )
+                        for e in f["evidence"]
+                    ],
+                }
+            )
+            for f in o.findings
+        ]
+        referral = self._referral_data(o)
+        return r.Report(
+            questionnaire=r.DefinitionRef(**self._head["questionnaire"]),
+            rules=r.DefinitionRef(**self._head["rules"]),
+            exercises=r.DefinitionRef(**self._head["exercises"]),
+            answers=_copy(o.answers),
+            findings=findings,
+            referral=r.ReferralResult(
+                **{**referral, "reasons": [r.ReasonResult(**x) for x in referral["reasons"]]}
+            ),
+            plan_status=o.status,  # type: ignore[arg-type]
+            plan_status_message=self.status_message(o.status, bool(o.plan)),
+            plan=[_plan_item_of(self._plan_item(key)[0]) for key in o.plan],
+            disclaimer=self.defs.rules.disclaimer,
+            stop_rule=self.defs.rules.stop_rule,
         )
 
     def to_json(self, answers: Answers) -> bytes:
-        """The report as compact JSON (one line): the bytes of `self(answers).model_dump_json()`."""
+        """The report as compact JSON (one line): `jsonout.to_bytes(self(answers))`."""
         start, tail = self.json_parts(answers)
         return start + tail
 
@@ -418,8 +438,10 @@ class Assessor:
                     b",".join([reasons[i] for i in o.reasons]),
                 )
             )
-        except TypeError:  # an integer beyond 64 bits, which orjson refuses: let pydantic write it
-            return self(answers).model_dump_json().encode(), b""
+        except TypeError:  # an integer beyond 64 bits, which orjson refuses
+            from kinecheck.render.jsonout import to_bytes
+
+            return to_bytes(self(answers)), b""
         return start, tail
 
 
@@ -458,6 +480,25 @@ class _JsonPieces:
         if len(self.tails) < _CACHE_LIMIT:
             self.tails[(status, plan)] = tail
         return tail
+
+
+def _copy(value: Any) -> Any:
+    """A copy of an answer or a mapping of answers (lists and dicts, one level deep)."""
+    if type(value) is list:
+        return list(value)
+    if type(value) is dict:
+        return {k: list(v) if type(v) is list else v for k, v in value.items()}
+    return value
+
+
+def _plan_item_of(data: dict[str, Any]) -> Any:
+    """A PlanItem from its prepared plain data, with its own lists and dicts."""
+    from kinecheck.models.report import DoseOut, PlanItem
+
+    fields: dict[str, Any] = {k: list(v) if type(v) is list else v for k, v in data.items()}
+    fields["substitutes"] = dict(data["substitutes"])
+    fields["dose"] = DoseOut(**data["dose"])
+    return PlanItem(**fields)
 
 
 def _fragment(raw: bytes) -> Any:

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
 from kinecheck import yamlsource
 from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
-from kinecheck.model_errors import validate_model
 from kinecheck.models.exercises import ExerciseLibrary
 from kinecheck.models.questionnaire import (
     MultiChoice,
@@ -32,7 +29,7 @@ from kinecheck.models.questionnaire import (
 from kinecheck.models.report import DefinitionRef
 from kinecheck.models.rules import REFERRAL_ORDER, Cap, Finding, Reason, RuleSet, StatusRule
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 FINDING_VALUES = frozenset({"none", "possible", "likely"})
 
 
@@ -363,6 +360,8 @@ def _load(
             raise
         problems.append(Problem(str(exc)))  # an empty or unreadable rules file or library
         return None, None
+    from kinecheck.model_errors import validate_model  # pydantic: only when files are read
+
     parsed, found = validate_model(model, source)
     problems.extend(found)
     return parsed, source
@@ -424,7 +423,7 @@ def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:
     return root / "rules" / f"{questionnaire_id}.yaml"
 
 
-def kind_of(data: Any) -> type[BaseModel] | None:
+def kind_of(data: Any) -> type[Any] | None:
     """Guess what kind of definition a parsed file holds, from its top-level fields."""
     if not isinstance(data, dict):
         return None

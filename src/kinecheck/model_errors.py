@@ -6,17 +6,30 @@ words instead of pydantic's, and a "did you mean" for a misspelled field or type
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from kinecheck import yamlsource
 from kinecheck.errors import Problem, closest, did_you_mean
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+_UNKNOWN_FIELD = ("extra_forbidden", "unexpected_keyword_argument")
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[Any]) -> TypeAdapter[Any]:
+    """The validator of a model class, built once (building it is the slow part)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
 
 
 def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None, list[Problem]]:
@@ -28,11 +41,11 @@ def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None,
                 f"found {_kind_words(source.data)}",
                 file=source.name,
                 line=1,
-                hint="allowed fields: " + ", ".join(model.model_fields),
+                hint="allowed fields: " + ", ".join(_fields(model)),
             )
         ]
     try:
-        return model.model_validate(source.data), []
+        return _adapter(model).validate_python(source.data), []
     except ValidationError as exc:
         errors = _drop_misspelt_missing(model, exc.errors())
         return None, [_problem_from_pydantic(model, source, err) for err in errors]
@@ -50,11 +63,11 @@ def _kind_words(data: Any) -> str:
     return type(data).__name__
 
 
-def _drop_misspelt_missing(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+def _drop_misspelt_missing(model: type[Any], errors: list[Any]) -> list[Any]:
     """`promt:` gives 'missing prompt' and 'unknown promt'; keep only the second, with its hint."""
     meant: set[tuple[Any, ...]] = set()
     for err in errors:
-        if err["type"] == "extra_forbidden":
+        if err["type"] in _UNKNOWN_FIELD:
             parent = tuple(err["loc"][:-1])
             match = closest(str(err["loc"][-1]), _fields_at(model, parent))
             if match is not None:
@@ -62,11 +75,11 @@ def _drop_misspelt_missing(model: type[BaseModel], errors: list[Any]) -> list[An
     return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
 
 
-def _problem_from_pydantic(model: type[BaseModel], source: yamlsource.Source, err: Any) -> Problem:
+def _problem_from_pydantic(model: type[Any], source: yamlsource.Source, err: Any) -> Problem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     last = loc[-1] if loc else ""
-    if kind == "extra_forbidden":
+    if kind in _UNKNOWN_FIELD:
         allowed = _fields_at(model, loc[:-1])
         return source.problem(
             loc,
@@ -133,27 +146,36 @@ _PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
     ),
     "list_type": ("must be a list", "write a list: one '- item' per line, or [a, b]"),
     "dict_type": ("must be a mapping of names to values", "write one 'name: value' per line"),
-    "model_type": ("must be a mapping of fields", "write one 'field: value' per line"),
-    "model_attributes_type": ("must be a mapping of fields", "write one 'field: value' per line"),
+    "dataclass_type": ("must be a mapping of fields", "write one 'field: value' per line"),
 }
 
 
-def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+def _fields(model: type[Any]) -> list[str]:
+    """The field names of a model, in the order they are declared."""
+    return [f.name for f in dataclasses.fields(model)]
+
+
+def _field_type(model: type[Any], name: str) -> Any:
+    """The annotation of one field (resolved, with its constraints), or None."""
+    if name not in _fields(model):
+        return None
+    return typing.get_type_hints(model, include_extras=True).get(name)
+
+
+def _fields_at(model: type[Any], loc: Sequence[str | int]) -> list[str]:
     """Field names of the model found by following `loc` through annotations."""
     tp: Any = model
     for part in loc:
         tp = _step(tp, part)
         if tp is None:
             return []
-    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+    return _fields(tp) if dataclasses.is_dataclass(tp) and isinstance(tp, type) else []
 
 
 def _step(tp: Any, part: str | int) -> Any:
     tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        if isinstance(part, str) and part in tp.model_fields:
-            return tp.model_fields[part].annotation
-        return None
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _field_type(tp, part) if isinstance(part, str) else None
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (list, tuple) and isinstance(part, int):
         return args[0] if args else None
@@ -161,8 +183,9 @@ def _step(tp: Any, part: str | int) -> Any:
         return args[1]
     if origin in (typing.Union, types.UnionType):
         for arg in args:  # a discriminated union: the loc names the tag
-            field = getattr(arg, "model_fields", {}).get("type")
-            if field is not None and part in typing.get_args(field.annotation):
+            is_model = dataclasses.is_dataclass(arg) and isinstance(arg, type)
+            tag = _field_type(arg, "type") if is_model else None
+            if tag is not None and part in typing.get_args(tag):
                 return arg
     return None
 

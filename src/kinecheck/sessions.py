@@ -7,6 +7,7 @@ as the quiz is finished. Nothing here logs or prints an answer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ def save(defs: Definitions, answers: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = {
         "format": FORMAT,
-        "questionnaire": ref.model_dump(),
+        "questionnaire": dataclasses.asdict(ref),
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "answers": answers,
     }

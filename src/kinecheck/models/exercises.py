@@ -2,41 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import field
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from kinecheck.models.base import Check, Id, Strict, model
 
-from kinecheck.models.questionnaire import Id, Strict
+Positive = Annotated[int, Check(ge=1)]
 
 
+@model
 class Dose(Strict):
     """How long and how often; per side when the exercise has sides."""
 
-    seconds_min: int | None = Field(default=None, ge=1)
-    seconds_max: int | None = Field(default=None, ge=1)
-    rounds_min: int = Field(default=1, ge=1)
-    rounds_max: int = Field(default=1, ge=1)
-    min_total_seconds_per_side: int | None = Field(default=None, ge=1)
+    seconds_min: Positive | None = None
+    seconds_max: Positive | None = None
+    rounds_min: Positive = 1
+    rounds_max: Positive = 1
+    min_total_seconds_per_side: Positive | None = None
 
-    @model_validator(mode="after")
-    def _ranges_ordered(self) -> Dose:
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         if self.seconds_min and self.seconds_max and self.seconds_min > self.seconds_max:
             raise ValueError("seconds_min must not be greater than seconds_max")
         if self.rounds_min > self.rounds_max:
             raise ValueError("rounds_min must not be greater than rounds_max")
-        return self
 
 
+@model
 class Variant(Strict):
     """One way to do an exercise, with the equipment and steps it needs."""
 
     id: Id
     name: str
-    equipment: list[Id] = []
+    equipment: list[Id] = field(default_factory=list)
     setup: str
-    steps: list[str] = Field(min_length=1)
+    steps: Annotated[list[str], Check(min_length=1)]
 
 
+@model
 class Exercise(Strict):
     """An exercise in the library."""
 
@@ -47,11 +49,11 @@ class Exercise(Strict):
     kind: Literal["mobility", "stability"]
     sides: Literal["both", "left", "right", "affected"] = "both"
     dose: Dose
-    variants: list[Variant] = Field(min_length=1)
-    too_far: str = Field(description="The cue that says you have gone too far.")
-    easier: str = Field(description="What to do if it is too hard.")
-    cautions: list[str] = []
-    notes: list[str] = []
+    variants: Annotated[list[Variant], Check(min_length=1)]
+    too_far: str  # the cue that says you have gone too far
+    easier: str  # what to do if it is too hard
+    cautions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def variant(self, variant_id: str) -> Variant:
         """A variant by id."""
@@ -61,12 +63,13 @@ class Exercise(Strict):
         raise KeyError(variant_id)
 
 
+@model
 class ExerciseLibrary(Strict):
     """All exercises, and household substitutes for equipment someone may not have."""
 
     version: str
-    exercises: list[Exercise] = Field(min_length=1)
-    substitutes: dict[Id, str] = {}
+    exercises: Annotated[list[Exercise], Check(min_length=1)]
+    substitutes: dict[Id, str] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Exercise]:
         """Exercises by id."""

@@ -4,57 +4,51 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from kinecheck.models.base import Check, Id, Strict, model
 
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 NOT_SURE = "not_sure"
 
 
-class Strict(BaseModel):
-    """Base for every definition model: unknown fields are errors and models never change."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
+@model
 class Choice(Strict):
     """One option of a single or multiple choice question."""
 
     id: Id
     label: str
     help: str | None = None
-    exclusive: bool = Field(
-        default=False, description="Must be the only choice picked (for 'none' or 'not sure')."
-    )
+    exclusive: bool = False  # must be the only choice picked (for 'none' or 'not sure')
 
 
+@model
 class QuestionBase(Strict):
     """What every question has, whatever its type."""
 
     id: Id
     prompt: str
     help: str | None = None
-    instructions: list[str] | None = Field(
-        default=None, description="Numbered steps shown before the question (self-tests)."
-    )
-    when: str | None = Field(default=None, description="Ask only when this condition holds.")
-    optional: bool = Field(default=False, description="The person may skip it.")
+    instructions: list[str] | None = None  # numbered steps shown before it (self-tests)
+    when: str | None = None  # ask only when this condition holds
+    optional: bool = False  # the person may skip it
 
 
+@model
 class SingleChoice(QuestionBase):
     """Pick exactly one choice."""
 
     type: Literal["single"]
-    choices: list[Choice] = Field(min_length=2)
+    choices: Annotated[list[Choice], Check(min_length=2)]
     default: str | None = None
 
 
+@model
 class MultiChoice(QuestionBase):
     """Pick any number of choices; an `exclusive` choice must stand alone."""
 
     type: Literal["multi"]
-    choices: list[Choice] = Field(min_length=2)
+    choices: Annotated[list[Choice], Check(min_length=2)]
 
 
+@model
 class YesNo(QuestionBase):
     """Yes or no, with 'not sure' offered unless `not_sure: false`."""
 
@@ -63,6 +57,7 @@ class YesNo(QuestionBase):
     default: Literal["yes", "no", "not_sure"] | None = None
 
 
+@model
 class NumberBase(QuestionBase):
     """A number in a closed range, with a unit shown beside it."""
 
@@ -71,27 +66,28 @@ class NumberBase(QuestionBase):
     unit: str | None = None
     default: float | None = None
 
-    @model_validator(mode="after")
-    def _range_is_ordered(self) -> NumberBase:
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not be greater than max ({self.max})")
         if self.default is not None and not self.min <= self.default <= self.max:
             raise ValueError(f"default {self.default} is outside {self.min}..{self.max}")
-        return self
 
 
+@model
 class Integer(NumberBase):
     """A whole number."""
 
     type: Literal["integer"]
 
 
+@model
 class Number(NumberBase):
     """Any number (decimals allowed)."""
 
     type: Literal["number"]
 
 
+@model
 class Scale(NumberBase):
     """A whole-number scale such as pain 0–10, with words for its ends."""
 
@@ -102,6 +98,7 @@ class Scale(NumberBase):
     max_label: str | None = None
 
 
+@model
 class Text(QuestionBase):
     """Free text; never used by rules except to check it was answered."""
 
@@ -111,31 +108,33 @@ class Text(QuestionBase):
 
 Question = Annotated[
     SingleChoice | MultiChoice | YesNo | Integer | Number | Scale | Text,
-    Field(discriminator="type"),
+    Check(discriminator="type"),
 ]
 ChoiceQuestion = SingleChoice | MultiChoice
 NumericQuestion = Integer | Number | Scale
 
 
+@model
 class Section(Strict):
     """A group of questions shown under one heading."""
 
     id: Id
     title: str
     intro: str | None = None
-    questions: list[Question] = Field(min_length=1)
+    questions: Annotated[list[Question], Check(min_length=1)]
 
 
+@model
 class Questionnaire(Strict):
     """A whole questionnaire: metadata and its sections in the order they are asked."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    id: Annotated[str, Check(pattern=r"^[a-z][a-z0-9_-]*$")]
     title: str
     version: str
     description: str | None = None
     audience: str | None = None
     estimated_minutes: int | None = None
-    sections: list[Section] = Field(min_length=1)
+    sections: Annotated[list[Section], Check(min_length=1)]
 
     def questions(self) -> list[QuestionBase]:
         """Every question, in the order it would be asked."""

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from kinecheck.models.base import Strict, model
 from kinecheck.models.rules import FindingLevel, PlanStatus, ReferralLevel
 
 SCHEMA_VERSION = 1
 
 
-class Out(BaseModel):
+@model
+class Out(Strict):
     """Base of report models: frozen, and strict about fields so the contract cannot drift."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
+@model
 class DefinitionRef(Out):
     """Which definition file a report was made with."""
 
@@ -25,6 +25,7 @@ class DefinitionRef(Out):
     sha256: str
 
 
+@model
 class Evidence(Out):
     """One answer that earned a finding points."""
 
@@ -32,9 +33,10 @@ class Evidence(Out):
     answer: Any
     points: int
     because: str
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
+@model
 class FindingResult(Out):
     """A finding that fired."""
 
@@ -45,9 +47,10 @@ class FindingResult(Out):
     statement: str
     evidence: list[Evidence]
     capped: str | None = None
-    notes: list[str] = []
+    notes: list[str] = field(default_factory=list)
 
 
+@model
 class ReasonResult(Out):
     """One reason to be checked."""
 
@@ -56,6 +59,7 @@ class ReasonResult(Out):
     message: str
 
 
+@model
 class ReferralResult(Out):
     """The overall referral: its level is that of its highest reason."""
 
@@ -65,6 +69,7 @@ class ReferralResult(Out):
     reasons: list[ReasonResult]
 
 
+@model
 class DoseOut(Out):
     """Dose as written in the library."""
 
@@ -75,6 +80,7 @@ class DoseOut(Out):
     min_total_seconds_per_side: int | None
 
 
+@model
 class PlanItem(Out):
     """One exercise in the plan, in the variant that fits the person."""
 
@@ -99,6 +105,7 @@ class PlanItem(Out):
     because: list[str]
 
 
+@model
 class Report(Out):
     """Everything one assessment says."""
 

@@ -5,31 +5,29 @@ Every `when` is a condition in the language of `kinecheck.conditions`, checked a
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from kinecheck.models.base import Check, Id, Strict, model
 
-from kinecheck.models.questionnaire import Id, Strict
-
-Said = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Said = Annotated[str, Check(strip_whitespace=True, min_length=1)]
 FindingLevel = Literal["likely", "possible"]
 ReferralLevel = Literal["none", "routine", "soon", "urgent", "emergency"]
 REFERRAL_ORDER: tuple[ReferralLevel, ...] = ("none", "routine", "soon", "urgent", "emergency")
 PlanStatus = Literal["ready", "after_clearance", "withheld"]
 
 
+@model
 class PointRow(Strict):
     """Points a finding earns when its condition holds, with the reason shown as evidence."""
 
     when: str
-    points: int = Field(ge=1, le=100)
+    points: Annotated[int, Check(ge=1, le=100)]
     because: str
-    question: Id | None = Field(
-        default=None,
-        description="The question shown as evidence; default: the first the condition names.",
-    )
+    question: Id | None = None  # shown as evidence; default: the first the condition names
 
 
+@model
 class Cap(Strict):
     """An upper bound on a finding's level (a normal measured test outranks reported hunches)."""
 
@@ -38,41 +36,39 @@ class Cap(Strict):
     because: str
 
 
+@model
 class Thresholds(Strict):
     """Scores at which a finding becomes possible and likely."""
 
-    possible: int = Field(default=1, ge=1)
-    likely: int = Field(default=3, ge=1)
+    possible: Annotated[int, Check(ge=1)] = 1
+    likely: Annotated[int, Check(ge=1)] = 3
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         if self.likely < self.possible:
             raise ValueError("'likely' must be at least 'possible'")
-        return self
 
 
+@model
 class Finding(Strict):
     """A likely contributor to the problem, never a diagnosis."""
 
     id: Id
     title: str
-    statement: dict[FindingLevel, str] = Field(
-        description="What the report says at each level, phrased as a possible contributor."
-    )
-    thresholds: Thresholds = Thresholds()
-    points: list[PointRow] = Field(min_length=1)
-    caps: list[Cap] = []
-    exercises: list[Id] = []
-    notes: list[str] = []
+    # what the report says at each level, phrased as a possible contributor
+    statement: dict[FindingLevel, str]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    points: Annotated[list[PointRow], Check(min_length=1)]
+    caps: list[Cap] = field(default_factory=list)
+    exercises: list[Id] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _both_levels_worded(self) -> Finding:
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         missing = {"likely", "possible"} - set(self.statement)
         if missing:
             raise ValueError(f"statement needs a sentence for: {', '.join(sorted(missing))}")
-        return self
 
 
+@model
 class Reason(Strict):
     """One reason to see a professional, with how urgently."""
 
@@ -82,6 +78,7 @@ class Reason(Strict):
     message: str
 
 
+@model
 class LevelAdvice(Strict):
     """What the report says at the top for a referral level."""
 
@@ -89,20 +86,20 @@ class LevelAdvice(Strict):
     message: str
 
 
+@model
 class Referral(Strict):
     """Reasons to be checked, and what to do at each level."""
 
     levels: dict[ReferralLevel, LevelAdvice]
-    reasons: list[Reason] = []
+    reasons: list[Reason] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _every_level_worded(self) -> Referral:
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         missing = [lvl for lvl in REFERRAL_ORDER if lvl not in self.levels]
         if missing:
             raise ValueError(f"levels needs advice for: {', '.join(missing)}")
-        return self
 
 
+@model
 class StatusRule(Strict):
     """A plan status that applies when its condition holds; the first that holds wins."""
 
@@ -110,6 +107,7 @@ class StatusRule(Strict):
     when: str
 
 
+@model
 class VariantChoice(Strict):
     """Use this variant of an exercise when the condition holds (no condition: the fallback)."""
 
@@ -117,32 +115,27 @@ class VariantChoice(Strict):
     when: str | None = None
 
 
+@model
 class Plan(Strict):
     """How the exercise plan is gated and how each exercise's variant is chosen."""
 
-    status: list[StatusRule] = []
+    status: list[StatusRule] = field(default_factory=list)
     status_messages: dict[PlanStatus, str]
-    empty_message: str | None = Field(
-        default=None,
-        description="Said instead of the status message when no exercise was selected.",
-    )
-    equipment_question: Id | None = Field(
-        default=None, description="The multiple choice question that says what equipment there is."
-    )
-    variants: dict[Id, list[VariantChoice]] = {}
+    empty_message: str | None = None  # said instead of the status message when no exercise
+    equipment_question: Id | None = None  # the multiple choice question on equipment owned
+    variants: dict[Id, list[VariantChoice]] = field(default_factory=dict)
 
 
+@model
 class RuleSet(Strict):
     """Everything that turns one questionnaire's answers into a report."""
 
     id: Id | str
     version: str
     questionnaire: str
-    exercise_library: str = Field(
-        default="exercises.yaml", description="Path of the exercise library, relative to this file."
-    )
-    disclaimer: Said = Field(description="Not medical advice; shown in every report.")
-    stop_rule: Said = Field(description="When to stop an exercise; shown in every report.")
-    findings: list[Finding] = Field(min_length=1)
+    exercise_library: str = "exercises.yaml"  # its path, relative to this file
+    disclaimer: Said  # not medical advice; shown in every report
+    stop_rule: Said  # when to stop an exercise; shown in every report
+    findings: Annotated[list[Finding], Check(min_length=1)]
     referral: Referral
     plan: Plan

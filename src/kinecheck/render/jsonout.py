@@ -2,20 +2,44 @@
 
 `render` is what `kinecheck assess --format json` prints. A JSON Lines batch line is the same
 JSON without the indentation, `to_bytes(report)`; batch scoring writes those bytes without
-building the models (`kinecheck.assess.Assessor.to_json`), and tests/test_batch_equivalence.py
-holds the two byte for byte equal.
+building the report objects (`kinecheck.assess.Assessor.to_json`), and
+tests/test_batch_equivalence.py holds the two byte for byte equal.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from typing import Any
+
+import orjson
+
 from kinecheck.models.report import Report
+
+
+def dumps(data: Any, *, indent: bool = False) -> bytes:
+    """JSON bytes of plain data or report dataclasses (fields in declared order).
+
+    orjson refuses integers beyond 64 bits (a clinic's range may allow them); the standard
+    library writes the same JSON for those, only slower.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
+    except TypeError:
+        if dataclasses.is_dataclass(data) and not isinstance(data, type):
+            data = dataclasses.asdict(data)
+        separators = (",", ": ") if indent else (",", ":")
+        text = json.dumps(
+            data, ensure_ascii=False, indent=2 if indent else None, separators=separators
+        )
+        return text.encode()
 
 
 def to_bytes(report: Report) -> bytes:
     """Compact JSON, one line (the JSON Lines form)."""
-    return report.model_dump_json().encode()
+    return dumps(report)
 
 
 def render(report: Report) -> str:
     """Indented JSON for files and people."""
-    return report.model_dump_json(indent=2) + "\n"
+    return dumps(report, indent=True).decode() + "\n"
