@@ -175,18 +175,11 @@ def _prefill(defs: Definitions, path: Path) -> Any:
 
 
 def show_report(report: Report, *, plain: bool) -> None:
-    """Print the report to the terminal (no boxes or colour in plain mode)."""
-    if plain:
-        from kinecheck.render.text import render
+    """Print the report to the terminal (no frames or colour in plain mode)."""
+    from kinecheck.render.text import show
 
-        sys.stdout.write("\n" + render(report, plain=True))
-        sys.stdout.flush()
-        return
-    from kinecheck.render.text import print_report, terminal_console
-
-    console = terminal_console(emoji=False)
-    console.print()
-    print_report(report, console)
+    sys.stdout.write("\n")
+    show(report, sys.stdout, plain=plain)
 
 
 def save_report(report: Report, opts: Options, fmt: str | None, asker: Asker) -> int:

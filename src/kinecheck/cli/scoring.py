@@ -121,9 +121,9 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
     from kinecheck.render import renderer
 
     if fmt == "text" and output is None and sys.stdout.isatty():
-        from kinecheck.render.text import print_report, terminal_console
+        from kinecheck.render.text import show
 
-        print_report(report, terminal_console())
+        show(report, sys.stdout)
         return
     text = renderer(fmt)(report)
     if output is None:

@@ -1,33 +1,38 @@
-"""The terminal report, drawn with rich: referral first, then findings, then the plan.
+"""The report as text for people: referral first, then findings, the plan, stop rule, disclaimer.
 
-Lists use hanging indents (a wrapped line starts under the text, not under the bullet), so it
-stays readable at 40 columns. Colour is never the only cue: levels are written out, and rich
-drops colour when NO_COLOR is set. `plain=True` also drops the boxes, for screen readers and pipes.
+Laid out here with a small word wrapper rather than a terminal library: importing rich cost
+more than the rest of `kinecheck assess` (see benchmarks/), and the layout needs only
+paragraphs, lists and frames. Lists hang their wrapped lines under the text, not under the
+marker, so the report stays readable at 40 columns. On a colour terminal headings are bold and
+the referral is framed in its level's colour; colour is never the only cue (levels are written
+out) and NO_COLOR turns it off. `plain=True` drops frames and marks, for screen readers.
 """
 
 from __future__ import annotations
 
-import io
 import os
-from collections.abc import Iterable
-from typing import Any
-
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from kinecheck.models.report import FindingResult, PlanItem, Report
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
 
-_LEVEL_STYLE = {
-    "emergency": "bold white on red",
-    "urgent": "bold red",
-    "soon": "bold yellow",
-    "routine": "bold cyan",
-    "none": "green",
+MIN_WIDTH = 40
+MAX_FILE_WIDTH = 100
+
+# ANSI SGR parameters; used only when writing to a colour terminal
+BOLD, ITALIC, DIM, HEADING = "1", "3", "2", "1;4"
+LEVEL_STYLE = {
+    "emergency": "1;37;41",
+    "urgent": "1;31",
+    "soon": "1;33",
+    "routine": "1;36",
+    "none": "32",
 }
+
+Span = tuple[str, str | None]  # text and its style (None: unstyled)
 
 
 def points(n: int) -> str:
@@ -35,107 +40,235 @@ def points(n: int) -> str:
     return f"{n} point{'' if n == 1 else 's'}"
 
 
-def _listing(items: Iterable[tuple[str, RenderableType | str]], indent: int = 2) -> Padding:
-    """Marker and text side by side: wrapped lines hang under the text."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True, justify="right")
-    grid.add_column(overflow="fold")
-    for marker, body in items:
-        # Content is data, never rich markup: "[tennis size]" must print as written.
-        grid.add_row(Text(marker), Text(body) if isinstance(body, str) else body)
-    return Padding(grid, (0, 0, 0, indent))
+def cells(text: str) -> int:
+    """Columns a string takes in a terminal (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
 
 
-def _labelled(label: str, value: str) -> Text:
-    text = Text(f"{label}: ", style="bold")
-    text.append(value)
-    return text
+class Layout:
+    """Lines of a report at a fixed width, optionally with colour codes."""
+
+    def __init__(self, width: int, *, colour: bool = False, plain: bool = False) -> None:
+        self.width = width
+        self.colour = colour
+        self.plain = plain
+        self.bullet = "-" if plain else "•"
+        self.lines: list[str] = []
+
+    def text(self) -> str:
+        """Everything laid out so far, one line each, without trailing spaces."""
+        return "\n".join(line.rstrip() for line in self.lines) + "\n"
+
+    # -- building blocks ---------------------------------------------------------------------
+    def style(self, text: str, sgr: str | None) -> str:
+        """`text` in a style, when writing in colour."""
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self.colour and sgr and text else text
+
+    def blank(self) -> None:
+        """An empty line between blocks."""
+        self.lines.append("")
+
+    def para(self, spans: Sequence[Span] | str, indent: int = 0) -> None:
+        """A paragraph wrapped at the width, every line indented alike."""
+        if isinstance(spans, str):
+            spans = [(spans, None)]
+        lead = " " * indent
+        self.lines += [lead + self._line(line) for line in wrap(spans, self.width - indent)]
+
+    def items(self, pairs: Iterable[tuple[str, Sequence[Span] | str]], indent: int = 0) -> None:
+        """Marker and text side by side; wrapped lines hang under the text."""
+        rows = list(pairs)
+        if not rows:
+            return
+        mark = max(cells(m) for m, _ in rows)
+        for marker, body in rows:
+            spans = [(body, None)] if isinstance(body, str) else list(body)
+            padded = " " * (mark - cells(marker)) + marker + " "
+            lines = wrap(spans, self.width - indent - mark - 1)
+            for i, line in enumerate(lines):
+                lead = padded if i == 0 else " " * (mark + 1)
+                self.lines.append(" " * indent + lead + self._line(line))
+
+    def inner(self) -> Layout:
+        """An empty layout for what goes in a frame (narrower, unless plain)."""
+        return Layout(
+            self.width if self.plain else self.width - 4, colour=self.colour, plain=self.plain
+        )
+
+    def framed(self, title: str, sgr: str | None, body: Layout) -> None:
+        """A block under its title, in a frame unless plain."""
+        if self.plain:
+            self.para([(title, BOLD)])
+            self.lines += body.lines
+            return
+        label = title
+        if cells(title) > self.width - 6:
+            label = "".join(p for p, _ in _cut([(title, None)], self.width - 9)[0]) + "..."
+        top = f"╭─ {label} " + "─" * max(self.width - 5 - cells(label), 0) + "╮"
+        self.lines.append(self.style(top, sgr))
+        side = self.style("│", sgr)
+        for line in body.lines:
+            pad = " " * max(self.width - 4 - visible_cells(line), 0)
+            self.lines.append(f"{side} {line}{pad} {side}")
+        self.lines.append(self.style("╰" + "─" * (self.width - 2) + "╯", sgr))
+
+    def _line(self, words: list[list[Span]]) -> str:
+        """One wrapped line: words joined by spaces, runs of one style coloured together."""
+        runs: list[list[str | None]] = []
+        for i, word in enumerate(words):
+            for j, (piece, sgr) in enumerate(word):
+                if i and not j:
+                    piece = " " + piece
+                if runs and runs[-1][1] == sgr:
+                    runs[-1][0] = f"{runs[-1][0]}{piece}"
+                else:
+                    runs.append([piece, sgr])
+        return "".join(self.style(str(text), sgr) for text, sgr in runs)
 
 
-def _heading(title: str) -> Text:
-    return Text("\n" + title, style="bold underline")
+def visible_cells(line: str) -> int:
+    """Columns a laid-out line takes, colour codes aside."""
+    if "\x1b" not in line:
+        return cells(line)
+    out, skipping = [], False
+    for c in line:
+        if c == "\x1b":
+            skipping = True
+        elif skipping:
+            skipping = c != "m"
+        else:
+            out.append(c)
+    return cells("".join(out))
 
 
-def _boxed(body: RenderableType, title: str, style: str, plain: bool) -> RenderableType:
-    if plain:
-        return Group(Text(title, style="bold"), body)
-    return Panel(body, title=Text(title), title_align="left", border_style=style)
+def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
+    """Greedy word wrap of styled text: lines of words, each word a list of styled pieces.
+
+    Words longer than a line are cut, so nothing runs past the width however narrow it is.
+    """
+    width = max(width, 1)
+    words: list[list[Span]] = []
+    glue = False  # the previous span ended inside a word
+    for text, sgr in spans:
+        parts = text.split()
+        if not parts:
+            glue = False
+            continue
+        if glue and not text[0].isspace():
+            words[-1].append((parts.pop(0), sgr))
+        words += [[(p, sgr)] for p in parts]
+        glue = not text[-1].isspace()
+    lines: list[list[list[Span]]] = [[]]
+    used = 0
+    for word in words:
+        size = sum(cells(p) for p, _ in word)
+        if lines[-1] and used + 1 + size > width:
+            lines.append([])
+            used = 0
+        while size > width:  # a word longer than a line: cut it
+            head, word = _cut(word, width)
+            lines[-1].append(head)
+            lines.append([])
+            size = sum(cells(p) for p, _ in word)
+        if word:
+            used += (1 if lines[-1] else 0) + size
+            lines[-1].append(word)
+    return [line for line in lines if line] or [[]]
 
 
-def _referral(report: Report, plain: bool, bullet: str) -> list[RenderableType]:
+def _cut(word: list[Span], room: int) -> tuple[list[Span], list[Span]]:
+    """The first `room` columns of a word (at least one character), and the rest."""
+    head: list[Span] = []
+    used = 0
+    for i, (piece, sgr) in enumerate(word):
+        for j, c in enumerate(piece):
+            size = cells(c)
+            if used + size > room and (used or j or head):
+                rest = [(piece[j:], sgr), *word[i + 1 :]]
+                return [*head, (piece[:j], sgr)] if j else head, rest
+            used += size
+        head.append((piece, sgr))
+    return head, []
+
+
+# -- the report ---------------------------------------------------------------------------------
+def _referral(report: Report, out: Layout) -> None:
     ref = report.referral
     if ref.level == "none":
-        return []
-    reasons = _listing(
-        (
-            (bullet, Text.assemble((f"{r.level}: ", _LEVEL_STYLE[r.level]), r.message))
-            for r in ref.reasons
-        ),
-        indent=0,
+        return
+    body = out.inner()
+    body.para(ref.message)
+    body.blank()
+    body.items(
+        (out.bullet, [(f"{r.level}: ", LEVEL_STYLE[r.level]), (r.message, None)])
+        for r in ref.reasons
     )
-    body = Group(Text(ref.message), Text(""), reasons)
-    title = f"{LEVEL_WORDS[ref.level]}: {ref.title}"
-    return [_boxed(body, title, _LEVEL_STYLE[ref.level], plain)]
+    out.framed(f"{LEVEL_WORDS[ref.level]}: {ref.title}", LEVEL_STYLE[ref.level], body)
+    out.blank()
 
 
-def _finding(f: FindingResult, bullet: str) -> RenderableType:
-    head = Text(f"\n{f.title}", style="bold")
-    head.append(f" ({f.level}, {points(f.score)})")
-    rows: list[tuple[str, RenderableType | str]] = []
-    for ev in f.evidence:
-        line = Text(ev.because)
-        line.append(f" (your answer: {answer_text(ev.answer)}; {points(ev.points)})", "dim")
-        rows.append((bullet, line))
-    if f.capped:
-        rows.append((bullet, f"Level limited: {f.capped}"))
-    rows += [(bullet, Text(f"Note: {n}", style="italic")) for n in f.notes]
-    return Group(head, Padding(Text(f.statement), (0, 0, 0, 2)), _listing(rows, indent=4))
-
-
-def _plan_item(number: int, item: PlanItem, bullet: str) -> RenderableType:
-    head = Text(f"\n{number}. {item.name}", style="bold")
-    head.append(f" ({item.kind}, {item.variant_name})")
-    body: list[RenderableType] = [
-        Text(item.purpose),
-        _labelled("Dose", dose_text(item.dose, item.sides)),
+def _finding(f: FindingResult, out: Layout) -> None:
+    out.blank()
+    out.para([(f.title, BOLD), (f" ({f.level}, {points(f.score)})", None)])
+    out.para(f.statement, 2)
+    rows: list[tuple[str, Sequence[Span] | str]] = [
+        (
+            out.bullet,
+            [
+                (ev.because, None),
+                (f" (your answer: {answer_text(ev.answer)}; {points(ev.points)})", DIM),
+            ],
+        )
+        for ev in f.evidence
     ]
+    if f.capped:
+        rows.append((out.bullet, f"Level limited: {f.capped}"))
+    rows += [(out.bullet, [(f"Note: {n}", ITALIC)]) for n in f.notes]
+    out.items(rows, 4)
+
+
+def _plan_item(number: int, item: PlanItem, out: Layout) -> None:
+    out.blank()
+    out.para([(f"{number}. {item.name}", BOLD), (f" ({item.kind}, {item.variant_name})", None)])
+    out.para(item.purpose, 3)
+    out.para([("Dose: ", BOLD), (dose_text(item.dose, item.sides), None)], 3)
     equipment = equipment_line(item)
     if equipment:
-        body.append(Text(equipment))
-    body.append(_labelled("Set-up", item.setup))
-    body.append(Text("Steps:", style="bold"))
-    body.append(_listing(((f"{n}.", s) for n, s in enumerate(item.steps, 1)), indent=2))
-    body.append(_labelled("Gone too far", item.too_far))
-    body.append(_labelled("Too hard", item.easier))
-    extra = [*item.cautions, *item.notes]
-    if extra:
-        body.append(_listing(((bullet, c) for c in extra), indent=0))
-    return Group(head, Padding(Group(*body), (0, 0, 0, 3)))
+        out.para(equipment, 3)
+    out.para([("Set-up: ", BOLD), (item.setup, None)], 3)
+    out.para([("Steps:", BOLD)], 3)
+    out.items(((f"{n}.", s) for n, s in enumerate(item.steps, 1)), 5)
+    out.para([("Gone too far: ", BOLD), (item.too_far, None)], 3)
+    out.para([("Too hard: ", BOLD), (item.easier, None)], 3)
+    out.items(((out.bullet, c) for c in [*item.cautions, *item.notes]), 3)
 
 
-def renderables(report: Report, *, plain: bool = False) -> list[RenderableType]:
-    """The report as rich renderables: referral, findings, plan, stop rule, disclaimer."""
-    bullet = "-" if plain else "•"
-    out: list[RenderableType] = _referral(report, plain, bullet)
-    out.append(_heading("What your answers suggest"))
+def lay_out(report: Report, out: Layout) -> Layout:
+    """Lay the whole report out: referral, findings, plan, stop rule, disclaimer."""
+    _referral(report, out)
+    out.para([("What your answers suggest", HEADING)])
     if not report.findings:
-        out.append(Text("No hip or ankle pattern stood out in your answers."))
-    out += [_finding(f, bullet) for f in report.findings]
-    out.append(_heading("Your exercise plan"))
-    out.append(Text(report.plan_status_message))
-    out += [_plan_item(i, item, bullet) for i, item in enumerate(report.plan, 1)]
-    out.append(Text(""))
-    out.append(_boxed(Text(report.stop_rule), "Stop rule", "bold", plain))
-    out.append(Text("\n" + report.disclaimer, style="italic"))
+        out.blank()
+        out.para("No hip or ankle pattern stood out in your answers.")
+    for f in report.findings:
+        _finding(f, out)
+    out.blank()
+    out.para([("Your exercise plan", HEADING)])
+    out.para(report.plan_status_message)
+    for i, item in enumerate(report.plan, 1):
+        _plan_item(i, item, out)
+    out.blank()
+    stop = out.inner()
+    stop.para(report.stop_rule)
+    out.framed("Stop rule", BOLD, stop)
+    out.blank()
+    out.para([(report.disclaimer, ITALIC)])
     return out
-
-
-def print_report(report: Report, console: Console, *, plain: bool = False) -> None:
-    """Print the report to a console (the quiz and `assess` both use this)."""
-    console.print(Group(*renderables(report, plain=plain)))
-
-
-MIN_WIDTH = 40
 
 
 def _columns(default: int) -> int:
@@ -147,18 +280,26 @@ def _columns(default: int) -> int:
     return width if width >= MIN_WIDTH else default
 
 
-def terminal_console(**options: Any) -> Console:
-    """A console for the terminal, at least MIN_WIDTH wide whatever the environment says."""
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal that shows it, and never when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def show(report: Report, stream: TextIO | None = None, *, plain: bool = False) -> None:
+    """Print the report to a terminal, as wide as the terminal (the quiz and `assess`)."""
     import shutil
 
-    width = max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH)
-    return Console(highlight=False, width=_columns(width), **options)
+    stream = stream or sys.stdout
+    width = _columns(max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH))
+    colour = wants_colour(stream) and not plain
+    stream.write(lay_out(report, Layout(width, colour=colour, plain=plain)).text())
+    stream.flush()
 
 
 def render(report: Report, *, plain: bool = False) -> str:
     """The report as text without colour codes, for files and pipes."""
-    width = min(_columns(80), 100)
-    buf = io.StringIO()
-    console = Console(file=buf, width=width, no_color=True, color_system=None, highlight=False)
-    print_report(report, console, plain=plain)
-    return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
+    width = min(_columns(80), MAX_FILE_WIDTH)
+    return lay_out(report, Layout(width, plain=plain)).text()

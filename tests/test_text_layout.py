@@ -1,0 +1,107 @@
+"""The text report's layout: nothing runs past the width, no word is lost, frames line up."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kinecheck import api
+from kinecheck.render.text import Layout, cells, lay_out, render, visible_cells, wrap
+
+ROOT = Path(__file__).resolve().parent.parent
+DESK_WORKER = ROOT / "examples" / "desk-worker.yaml"
+
+# words of ordinary, accented, wide (CJK) and combining characters
+WORD = st.lists(
+    st.sampled_from([*"abcdefghij", "é", "ß", "日", "本", "ｗ", "e\u0301", "-", "["]),
+    min_size=1,
+    max_size=30,
+).map("".join)
+SPANS = st.lists(
+    st.tuples(
+        st.lists(WORD, min_size=0, max_size=12).map(" ".join).map(lambda t: t + " "),
+        st.sampled_from([None, "1", "2;31"]),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def report():
+    defs = api.load("knee-pain")
+    return api.assess_raw(defs, yaml.safe_load(DESK_WORKER.read_text()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(SPANS, st.integers(min_value=2, max_value=120))  # 2: room for one wide character
+def test_wrapped_lines_fit_the_width_and_keep_every_character(spans, width) -> None:
+    lines = wrap(spans, width)
+    for line in lines:
+        assert sum(cells(p) for word in line for p, _ in word) + len(line) - 1 <= width
+    written = "".join(p for line in lines for word in line for p, _ in word)
+    assert written == "".join("".join(text.split()) for text, _ in spans)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SPANS, st.integers(min_value=20, max_value=100), st.booleans(), WORD)
+def test_a_frame_is_a_rectangle_whatever_it_holds(spans, width, colour, title) -> None:
+    out = Layout(width, colour=colour)
+    body = out.inner()
+    body.para(spans)
+    body.items([("•", spans), ("10.", "short")])
+    out.framed(title * 3, "1", body)
+    widths = {visible_cells(line) for line in out.lines}
+    assert widths == {width}
+
+
+@pytest.mark.parametrize("width", [40, 57, 80, 100])
+def test_the_report_fits_its_width_and_says_everything(width: int) -> None:
+    r = report()
+    text = lay_out(r, Layout(width)).text()
+    assert max(cells(line) for line in text.splitlines()) <= width
+    flat = " ".join(text.replace("│", " ").split())
+    for sentence in (r.disclaimer, r.stop_rule, r.plan_status_message, r.plan[0].too_far):
+        assert " ".join(sentence.split()) in flat
+    for step in r.plan[0].steps:
+        assert " ".join(step.split()) in flat
+    assert "\x1b" not in text
+
+
+def test_plain_text_has_no_frames_or_bullets() -> None:
+    text = render(report(), plain=True)
+    assert not set(text) & set("│─╭╮╰╯•\x1b")
+    assert "Stop rule" in text
+
+
+def _run_in_terminal(env: dict[str, str]) -> str:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kinecheck", "assess", "knee-pain", "--answers", str(DESK_WORKER)],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        dimensions=(40, 90),
+        timeout=60,
+    )
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 0, out
+    return str(out)
+
+
+def test_a_terminal_gets_bold_headings_and_no_color_turns_colour_off() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS")}
+    env["TERM"] = "xterm-256color"
+    coloured = _run_in_terminal(env)
+    assert "\x1b[1;4mWhat your answers suggest\x1b[0m" in coloured
+    assert max(visible_cells(line) for line in coloured.splitlines()) <= 90  # the pty's width
+    plain = _run_in_terminal({**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in plain
+    assert "What your answers suggest" in plain
