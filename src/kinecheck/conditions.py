@@ -57,10 +57,17 @@ class Condition:
     source: str
     names: tuple[str, ...]
     evaluate: Callable[[Answers], bool] = field(repr=False, compare=False)
+    # what it was compiled against, so that a pickled copy compiles itself again on loading
+    symbols: Mapping[str, Symbol] = field(default_factory=dict, repr=False, compare=False)
+    all_choices: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def __call__(self, answers: Answers) -> bool:
         """Evaluate the condition on a mapping of answers."""
         return self.evaluate(answers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the source and its symbols: a closure cannot be pickled, only rebuilt."""
+        return compile_condition, (self.source, self.symbols, self.all_choices)
 
 
 @dataclass(frozen=True)
@@ -593,4 +600,6 @@ def compile_condition(
     compiler = _Compiler(symbols, all_choices)
     fn = compiler.boolean(tree.body)
     names = tuple(dict.fromkeys(compiler.names))
-    return Condition(source=text, names=names, evaluate=fn)
+    return Condition(
+        source=text, names=names, evaluate=fn, symbols=symbols, all_choices=all_choices
+    )

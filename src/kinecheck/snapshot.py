@@ -1,0 +1,132 @@
+"""A verified cache of loaded definitions, so a command starts without YAML or pydantic work.
+
+Loading a questionnaire means parsing three YAML files, validating them with pydantic and
+type-checking every condition: about ten times Python's own start-up, most of it importing
+pydantic. What comes out (`Definitions`: frozen dataclasses and compiled conditions) is
+pickled once per set of files; later runs unpickle it after checking that each file still
+has the sha256 it was made from, so an edited file is always loaded afresh. Conditions pickle
+as their source and recompile themselves on the way in.
+
+The cache holds definitions only, never answers. It lives in the platform's cache folder
+(KINECHECK_CACHE_DIR to move it, KINECHECK_CACHE=off to stop using it), owner-only, written
+atomically. Unpickling only ever builds kinecheck's own classes and a few builtins, so a
+planted file cannot run code; any file that fails to load is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+from kinecheck import __version__
+from kinecheck.loading import Definitions, default_rules_path, load_definitions
+
+CACHE_DIR_ENV = "KINECHECK_CACHE_DIR"
+CACHE_ENV = "KINECHECK_CACHE"
+FORMAT = 1
+_BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple"})
+
+
+def cache_dir() -> Path:
+    """Where snapshots are kept (KINECHECK_CACHE_DIR, else the platform's cache folder)."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kinecheck", appauthor=False))
+
+
+def enabled() -> bool:
+    """False when KINECHECK_CACHE is off (or 0, no, false)."""
+    return os.environ.get(CACHE_ENV, "").strip().lower() not in ("off", "0", "no", "false")
+
+
+def load(questionnaire_path: Path, rules_path: Path | None = None) -> Definitions:
+    """`load_definitions`, answered from a verified snapshot when there is one."""
+    if not enabled():
+        return load_definitions(questionnaire_path, rules_path)
+    path = snapshot_path(questionnaire_path, rules_path)
+    defs = _read(path, questionnaire_path, rules_path)
+    if defs is None:
+        defs = load_definitions(questionnaire_path, rules_path)
+        _write(path, defs, questionnaire_path, rules_path)
+    return defs
+
+
+def snapshot_path(questionnaire_path: Path, rules_path: Path | None) -> Path:
+    """The snapshot file for this pair of files, this kinecheck and this Python."""
+    key = "\0".join(
+        (
+            str(FORMAT),
+            __version__,
+            sys.version,
+            str(questionnaire_path.resolve()),
+            str(rules_path.resolve()) if rules_path else "",
+        )
+    )
+    return cache_dir() / f"definitions-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+
+
+def _files(defs: Definitions, questionnaire_path: Path, rules_path: Path | None) -> list[Any]:
+    """(path, sha256) of each file the definitions were made from."""
+    rules = rules_path or default_rules_path(questionnaire_path, defs.questionnaire.id)
+    library = rules.parent / defs.rules.exercise_library
+    refs = (defs.questionnaire_ref, defs.rules_ref, defs.library_ref)
+    return [
+        (str(p.resolve()), ref.sha256)
+        for p, ref in zip((questionnaire_path, rules, library), refs, strict=True)
+    ]
+
+
+def _read(path: Path, questionnaire_path: Path, rules_path: Path | None) -> Definitions | None:
+    """The snapshot's definitions if it is there, readable and made from the files as they are."""
+    try:
+        data = path.read_bytes()
+        fmt, files, defs = _Unpickler(io.BytesIO(data)).load()
+    except Exception:  # missing, unreadable, truncated or planted: load the files instead
+        return None
+    if fmt != FORMAT or not isinstance(defs, Definitions):
+        return None
+    try:
+        if _files(defs, questionnaire_path, rules_path) != files:  # moved or renamed files
+            return None
+        for name, sha256 in files:
+            if hashlib.sha256(Path(name).read_bytes()).hexdigest() != sha256:
+                return None
+    except OSError:
+        return None
+    return defs
+
+
+def _write(
+    path: Path, defs: Definitions, questionnaire_path: Path, rules_path: Path | None
+) -> None:
+    """Save a snapshot; a cache that cannot be written (read-only home, full disk) is skipped."""
+    from kinecheck.fileio import write_atomic
+
+    try:
+        body = pickle.dumps(
+            (FORMAT, _files(defs, questionnaire_path, rules_path), defs),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(path, body)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only kinecheck's classes (and a few builtin containers), nothing else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "kinecheck" or module.startswith("kinecheck."):
+            return super().find_class(module, name)
+        if module == "builtins" and name in _BUILTINS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")
