@@ -5,7 +5,6 @@ Problems are collected, not raised one at a time, so a user sees every mistake i
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -89,6 +88,8 @@ class InputError(KinecheckError):
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a misspelled id most probably meant (ignoring case), or None."""
+    import difflib  # only once something is misspelt
+
     by_lower = {str(c).lower(): str(c) for c in candidates}
     close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
     return by_lower[close[0]] if close else None

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kinecheck.errors import AnswersError, InputError
+from kinecheck.places import data_dir
 
 if TYPE_CHECKING:
     from kinecheck.loading import Definitions
 
-DATA_DIR_ENV = "KINECHECK_DATA_DIR"
 FORMAT = 1
-
-
-def data_dir() -> Path:
-    """Where kinecheck keeps a person's own files (KINECHECK_DATA_DIR, else the platform's)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("kinecheck", appauthor=False))
 
 
 def session_path(questionnaire_id: str) -> Path:

@@ -7,10 +7,10 @@ pickled once per set of files; later runs unpickle it after checking that each f
 has the sha256 it was made from, so an edited file is always loaded afresh. Conditions pickle
 as their source and recompile themselves on the way in.
 
-The cache holds definitions only, never answers. It lives in the platform's cache folder
-(KINECHECK_CACHE_DIR to move it, KINECHECK_CACHE=off to stop using it), owner-only, written
-atomically. Unpickling only ever builds kinecheck's own classes and a few builtins, so a
-planted file cannot run code; any file that fails to load is ignored and replaced.
+The cache holds definitions only, never answers. It lives in the cache folder of
+`kinecheck.places` (KINECHECK_CACHE_DIR moves it, KINECHECK_CACHE=off stops its use),
+owner-only, written atomically. Unpickling only ever builds kinecheck's own classes and a
+few builtins, so a planted file cannot run code; a file that fails to load is replaced.
 """
 
 from __future__ import annotations
@@ -23,23 +23,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kinecheck import __version__
+from kinecheck import __version__, places
+from kinecheck.conditions import compile_condition
 from kinecheck.loading import Definitions, default_rules_path, load_definitions
 
-CACHE_DIR_ENV = "KINECHECK_CACHE_DIR"
 CACHE_ENV = "KINECHECK_CACHE"
 FORMAT = 1
 _BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple"})
-
-
-def cache_dir() -> Path:
-    """Where snapshots are kept (KINECHECK_CACHE_DIR, else the platform's cache folder)."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("kinecheck", appauthor=False))
+_MODULES = frozenset({"kinecheck.loading", "kinecheck.conditions"})
 
 
 def enabled() -> bool:
@@ -70,7 +61,9 @@ def snapshot_path(questionnaire_path: Path, rules_path: Path | None) -> Path:
             str(rules_path.resolve()) if rules_path else "",
         )
     )
-    return cache_dir() / f"definitions-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+    return (
+        places.cache_dir() / f"definitions-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+    )
 
 
 def _files(defs: Definitions, questionnaire_path: Path, rules_path: Path | None) -> list[Any]:
@@ -122,11 +115,21 @@ def _write(
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only kinecheck's classes (and a few builtin containers), nothing else."""
+    """Builds only the classes of definitions, compiles only conditions: nothing else.
+
+    A pickle can name any global and call it, so the names are checked one by one: classes
+    defined in kinecheck's model, loading and condition modules (not what those modules
+    import, and no dotted paths such as `snapshot.os.system`), `compile_condition`, which
+    only parses, and a few builtin containers.
+    """
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == "kinecheck" or module.startswith("kinecheck."):
-            return super().find_class(module, name)
+        if "." not in name and (module in _MODULES or module.startswith("kinecheck.models.")):
+            found = super().find_class(module, name)
+            if (isinstance(found, type) and found.__module__ == module) or (
+                found is compile_condition
+            ):
+                return found
         if module == "builtins" and name in _BUILTINS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")

@@ -12,13 +12,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kinecheck import __version__, catalog, sessions
+from kinecheck import __version__, catalog, places, sessions
 from kinecheck.asking import Check, Intro, Option, Prompt, ReviewRow, SaveChoice
 
 if TYPE_CHECKING:
@@ -38,20 +37,11 @@ class Warm:
     defs: Definitions | None = None
 
 
-def cache_dir() -> Path:
-    """Under KINECHECK_DATA_DIR when set (tests), else the platform's cache folder."""
-    if os.environ.get(sessions.DATA_DIR_ENV):
-        return sessions.data_dir() / "cache"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("kinecheck", appauthor=False))
-
-
 def cache_path(questionnaire_file: Path) -> Path:
     """The cache file for this exact questionnaire text and kinecheck version."""
     digest = hashlib.sha256(questionnaire_file.read_bytes())
     digest.update(f"{__version__}/{CACHE_FORMAT}".encode())
-    return cache_dir() / f"first-prompt-{digest.hexdigest()[:32]}.json"
+    return places.cache_dir() / f"first-prompt-{digest.hexdigest()[:32]}.json"
 
 
 def remember(questionnaire: str, questionnaire_id: str, intro: Intro, prompt: Prompt) -> None:

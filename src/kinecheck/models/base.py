@@ -47,8 +47,12 @@ T = TypeVar("T")
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def model(cls: type[T]) -> type[T]:
-    """Make a class a model: a frozen dataclass whose fields are passed by name."""
-    return dataclass(frozen=True, kw_only=True)(cls)
+    """Make a class a model: a frozen dataclass whose fields are passed by name.
+
+    Equality and repr are `Strict`'s, shared by every model rather than generated per class:
+    generating them took a third of the time to import the models.
+    """
+    return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
 
 
 Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -59,3 +63,16 @@ class Strict:
     """Base of every model: unknown fields are errors (pydantic) and models never change."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    def __eq__(self, other: object) -> bool:
+        """Models are equal when they are of one class and their fields are equal."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self.__dict__.values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
+        return f"{self.__class__.__name__}({fields})"
