@@ -4,7 +4,8 @@ Loading a questionnaire means parsing three YAML files, validating them with pyd
 type-checking every condition: about ten times Python's own start-up, most of it importing
 pydantic. What comes out (`Definitions`: frozen dataclasses and compiled conditions) is
 pickled once per set of files; later runs unpickle it after checking that each file still
-has the sha256 it was made from, so an edited file is always loaded afresh. Conditions pickle
+has the sha256 it was made from, so an edited file is always loaded afresh. The snapshot
+carries the sha256 of its own body too, so a damaged one is never trusted. Conditions pickle
 as their source and recompile themselves on the way in.
 
 The cache holds definitions only, never answers. It lives in the cache folder of
@@ -15,6 +16,7 @@ few builtins, so a planted file cannot run code; a file that fails to load is re
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -29,6 +31,9 @@ from kinecheck.loading import Definitions, default_rules_path, load_definitions
 
 CACHE_ENV = "KINECHECK_CACHE"
 FORMAT = 1
+KEEP = 16  # snapshots kept in the cache folder
+MAGIC = b"kinecheck-snapshot\n"
+_FIELDS = {f.name for f in dataclasses.fields(Definitions)}
 _BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple"})
 _MODULES = frozenset({"kinecheck.loading", "kinecheck.conditions"})
 
@@ -51,19 +56,35 @@ def load(questionnaire_path: Path, rules_path: Path | None = None) -> Definition
 
 
 def snapshot_path(questionnaire_path: Path, rules_path: Path | None) -> Path:
-    """The snapshot file for this pair of files, this kinecheck and this Python."""
+    """The snapshot file for this pair of files, this kinecheck (as built) and this Python."""
     key = "\0".join(
         (
             str(FORMAT),
             __version__,
             sys.version,
+            _code_fingerprint(),
             str(questionnaire_path.resolve()),
             str(rules_path.resolve()) if rules_path else "",
         )
     )
-    return (
-        places.cache_dir() / f"definitions-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
-    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return places.cache_dir() / f"definitions-{digest}.pickle"
+
+
+def _code_fingerprint() -> str:
+    """Size and mtime of the modules that shape Definitions.
+
+    So a changed model or loader (an editable install between releases) never meets a
+    snapshot made by the old code.
+    """
+    names = sorted(n for n in sys.modules if n.startswith("kinecheck.models."))
+    parts = []
+    for name in ("kinecheck.loading", "kinecheck.conditions", __name__, *names):
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file:
+            stat = os.stat(file)
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ",".join(parts)
 
 
 def _files(defs: Definitions, questionnaire_path: Path, rules_path: Path | None) -> list[Any]:
@@ -77,22 +98,37 @@ def _files(defs: Definitions, questionnaire_path: Path, rules_path: Path | None)
     ]
 
 
+def seal(body: bytes) -> bytes:
+    """A snapshot file: a header with the sha256 of the pickled body, then the body."""
+    return MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def unseal(data: bytes) -> bytes | None:
+    """The pickled body of a snapshot file, or None when it is not one or was damaged."""
+    head = len(MAGIC) + 65
+    if not data.startswith(MAGIC) or len(data) < head:
+        return None
+    body = data[head:]
+    if hashlib.sha256(body).hexdigest().encode() + b"\n" != data[len(MAGIC) : head]:
+        return None
+    return body
+
+
 def _read(path: Path, questionnaire_path: Path, rules_path: Path | None) -> Definitions | None:
-    """The snapshot's definitions if it is there, readable and made from the files as they are."""
+    """The snapshot's definitions if it is there, intact and made from the files as they are."""
     try:
-        data = path.read_bytes()
-        fmt, files, defs = _Unpickler(io.BytesIO(data)).load()
-    except Exception:  # missing, unreadable, truncated or planted: load the files instead
-        return None
-    if fmt != FORMAT or not isinstance(defs, Definitions):
-        return None
-    try:
+        body = unseal(path.read_bytes())
+        if body is None:
+            return None
+        fmt, files, defs = _Unpickler(io.BytesIO(body)).load()
+        if fmt != FORMAT or type(defs) is not Definitions or vars(defs).keys() != _FIELDS:
+            return None
         if _files(defs, questionnaire_path, rules_path) != files:  # moved or renamed files
             return None
         for name, sha256 in files:
             if hashlib.sha256(Path(name).read_bytes()).hexdigest() != sha256:
                 return None
-    except OSError:
+    except Exception:  # missing, unreadable or planted: load the files instead
         return None
     return defs
 
@@ -109,9 +145,17 @@ def _write(
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(path, body)
+        write_atomic(path, seal(body))
+        _prune(path.parent)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest KEEP snapshots: old ones (other files, other versions) pile up else."""
+    found = sorted(folder.glob("definitions-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in found[:-KEEP]:
+        old.unlink(missing_ok=True)
 
 
 class _Unpickler(pickle.Unpickler):
