@@ -4,8 +4,8 @@
 everything that depends only on the definitions once: rule conditions as bare closures in
 flat tuples, reason and referral blocks, and each exercise block of the plan both as plain
 data and as pre-serialised JSON. One `_outcome` pass decides what fired; it is then finished
-either as a `Report` model (the library API, renderers) or straight to compact JSON bytes
-(batch scoring), which is the same JSON as `Report.model_dump_json()`, byte for byte.
+either as a `Report` (the library API, renderers) or straight to compact JSON bytes (batch
+scoring), which is the same JSON as `render.jsonout.to_bytes(report)`, byte for byte.
 """
 
 from __future__ import annotations
