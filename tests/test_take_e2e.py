@@ -193,13 +193,16 @@ def test_ctrl_c_saves_and_resume_finishes_with_the_same_report(
     assert not saved.exists()
 
 
-def test_ctrl_c_at_the_very_first_question_exits_130(env: dict[str, str]) -> None:
+def test_ctrl_c_at_the_very_first_question_exits_130_and_saves_nothing(
+    env: dict[str, str],
+) -> None:
     for _ in range(2):  # the second run starts from the cached first prompt
         child = spawn(env)
         child.expect_exact("How old are you?")
         child.sendcontrol("c")
-        child.expect_exact("Stopped.")
+        child.expect_exact("Stopped. Nothing was answered yet, so nothing was saved.")
         assert finish(child) == 130
+        assert not session_file(env).exists()  # else the next start would not be a fresh one
 
 
 def test_a_closed_terminal_saves_the_answers_like_ctrl_c(env: dict[str, str]) -> None:

@@ -93,16 +93,24 @@ def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
 
 
 def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
-    """Save the answers so far and say, in one line, how to go on."""
-    sessions.save(defs, stop.answers)
+    """Save the answers so far and say, in one line, how to go on.
+
+    Nothing answered means nothing saved: an empty session would only stand in the way of the
+    next fresh start (and of any answers saved earlier).
+    """
+    if stop.answers:
+        sessions.save(defs, stop.answers)
+        kept = f"Your answers so far are saved: `{resume_command(opts)}` continues."
+    else:
+        kept = "Nothing was answered yet, so nothing was saved."
     if stop.reason == "interrupted":
-        _err(f"\nStopped. Your answers so far are saved: `{resume_command(opts)}` continues.")
+        _err(f"\nStopped. {kept}")
         return EXIT_INTERRUPTED
     plain = "" if opts.plain else "without a terminal use `kinecheck take --plain`, or "
     _err(
-        "error: the input ended before the quiz was finished. Your answers so far are saved "
-        f"(`{resume_command(opts)}` continues); {plain}to score a complete answers file use "
-        f"`kinecheck assess {shlex.quote(opts.questionnaire)} --answers FILE`."
+        f"error: the input ended before the quiz was finished. {kept[:-1]}; {plain}to score a "
+        f"complete answers file use `kinecheck assess {shlex.quote(opts.questionnaire)} "
+        "--answers FILE`."
     )
     return EXIT_BAD_INPUT
 
@@ -142,8 +150,8 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
     if sessions.exists(qid):
         notes.append(
             f"You have unfinished answers from an earlier quiz: `{resume_command(opts)}` "
-            "continues them. They are replaced if you stop this quiz, and deleted when you "
-            "finish it."
+            "continues them. They are replaced once you answer a question here, and deleted "
+            "when you finish."
         )
     if opts.answers is None:
         return {}, notes
