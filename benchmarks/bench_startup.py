@@ -44,6 +44,19 @@ def time_once(cmd: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
+def byte_code_cached(env: dict[str, str]) -> bool:
+    """True when kinecheck runs from compiled modules: pip compiles an installed package,
+    and an editable checkout keeps __pycache__ unless PYTHONDONTWRITEBYTECODE is set."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("kinecheck.assess")
+    if spec is None or spec.origin is None:
+        return False
+    if not env.get("PYTHONDONTWRITEBYTECODE"):
+        return True
+    return Path(importlib.util.cache_from_source(spec.origin)).exists()
+
+
 def main() -> None:
     """Time the commands interleaved and print medians and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -60,7 +73,7 @@ def main() -> None:
         ("kinecheck assess (text)", assess, 15),
         ("kinecheck assess --format json", [*assess, "--format", "json"], None),
     ]
-    cached = "" if env.get("PYTHONDONTWRITEBYTECODE") else " (byte-code cached)"
+    cached = " (byte-code cached)" if byte_code_cached(env) else ""
     commands = [("python -c pass", [python, "-c", "pass"], env, None)]
     commands += [(label + cached, cmd, env, target) for label, cmd, target in kinecheck_commands]
     if args.pycache:
