@@ -226,6 +226,16 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
         ["R:1: required field 'stop_rule' is missing (add a 'stop_rule:' line here)"],
     ),
     (
+        "question that is not a mapping",
+        "Q",
+        "    questions:\n      - id: age\n",
+        "    questions:\n      - just a sentence\n      - id: age\n",
+        [
+            "Q:8: sections[main].questions[0]: must be a mapping of fields "
+            "(write one 'field: value' per line)"
+        ],
+    ),
+    (
         "unknown question type",
         "Q",
         "        type: integer",

@@ -502,3 +502,48 @@ def test_old_snapshots_do_not_pile_up(cache: Path) -> None:
     assert len(kept) == snapshot.KEEP
     assert snapshot_file() in kept, "the snapshot just written is kept"
     assert not (cache / "definitions-old00.pickle").exists(), "the oldest go first"
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # say a KINECHECK_CACHE_DIR in a folder everyone writes to
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
+    expected = report(api.load("knee-pain", cache=False))
+    assert report(api.load("knee-pain")) == expected
+    assert snapshots(shared) == [], "nothing is written where others could replace it"
+
+
+def test_a_snapshot_others_can_write_to_is_not_trusted(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = report(api.load("knee-pain"))
+    path = snapshot_file()
+    path.chmod(0o666)
+    with monkeypatch.context() as m:
+        calls: list[Path] = []
+        real = snapshot.load_definitions
+        m.setattr(snapshot, "load_definitions", lambda *a: calls.append(a[0]) or real(*a))
+        assert report(api.load("knee-pain")) == expected
+        assert calls, "the loose snapshot was read instead of the files"
+    assert stat.S_IMODE(snapshot_file().stat().st_mode) == 0o600, "and it was replaced"
+
+
+def test_without_a_home_folder_the_files_are_loaded_every_time(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (CACHE_DIR_ENV, "XDG_CACHE_HOME")}
+    env["HOME"] = "relative/not/a/home"  # what a missing home looks like to expanduser
+    env.pop("KINECHECK_DATA_DIR", None)
+    args = ["assess", "knee-pain", "--answers", str(ROOT / "examples" / "desk-worker.yaml")]
+    done = subprocess.run(
+        [sys.executable, "-m", "kinecheck", *args],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "What your answers suggest" in done.stdout
+    assert list(tmp_path.iterdir()) == [], "no cache folder made in the working directory"

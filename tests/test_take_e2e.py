@@ -375,3 +375,17 @@ def test_help_does_not_load_the_prompt_library(args: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "--resume" in done.stdout or "take" in done.stdout
     assert "LOADED []" in done.stdout
+
+
+def test_an_answer_taken_back_leaves_no_saved_session(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [KINECHECK, "take", "--plain"],
+        input="41\nback\n",  # answer the age, go back to it, then the input ends
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Nothing was answered yet, so nothing was saved" in done.stderr
+    assert not session_file(env).exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +28,9 @@ WORD = st.lists(
 ).map("".join)
 SPANS = st.lists(
     st.tuples(
-        st.lists(WORD, min_size=0, max_size=12).map(" ".join).map(lambda t: t + " "),
+        st.lists(st.tuples(WORD, st.sampled_from([" ", " ", "  ", "\n"])), max_size=12).map(
+            lambda pairs: "".join(w + gap for w, gap in pairs)
+        ),
         st.sampled_from([None, "1", "2;31"]),
     ),
     min_size=1,
@@ -105,3 +109,44 @@ def test_a_terminal_gets_bold_headings_and_no_color_turns_colour_off() -> None:
     plain = _run_in_terminal({**env, "NO_COLOR": "1"})
     assert "\x1b[" not in plain
     assert "What your answers suggest" in plain
+
+
+def test_line_breaks_the_author_wrote_are_kept() -> None:
+    r = dataclasses.replace(report(), stop_rule="Stop when:\n1. it hurts sharply;\n2. it swells.\n")
+    lines = [line.strip("│ ") for line in render(r).splitlines()]
+    at = lines.index("Stop when:")
+    assert lines[at + 1 : at + 3] == ["1. it hurts sharply;", "2. it swells."]
+
+
+def test_zero_width_marks_take_no_column() -> None:
+    assert cells("e\u0301") == 1  # e with a combining accent
+    assert cells("\u26a0\ufe0f") == 1  # a variation selector adds no column
+    assert cells("日本") == 4
+
+
+def test_an_ascii_only_output_gets_ascii_frames(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"}
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "kinecheck", "assess", "knee-pain", "--answers", str(DESK_WORKER)],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    text = done.stdout.decode("ascii")  # every byte is ASCII
+    assert "+- Stop rule -" in text
+    assert "?" not in text.replace("Too hard?", "")
+
+
+def test_force_color_colours_a_pipe_and_no_color_wins() -> None:
+    def run(**extra: str) -> bytes:
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        args = ["-m", "kinecheck", "assess", "knee-pain", "--answers", str(DESK_WORKER)]
+        return subprocess.run(
+            [sys.executable, *args], capture_output=True, env={**env, **extra}, timeout=60
+        ).stdout
+
+    assert b"\x1b[" not in run()
+    assert b"\x1b[1;4mWhat your answers suggest" in run(FORCE_COLOR="1")
+    assert b"\x1b[" not in run(FORCE_COLOR="1", NO_COLOR="1")

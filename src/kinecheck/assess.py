@@ -21,7 +21,8 @@ from kinecheck.models.rules import REFERRAL_ORDER
 if TYPE_CHECKING:
     from kinecheck.conditions import Condition
     from kinecheck.loading import Definitions
-    from kinecheck.models.report import Report
+    from kinecheck.models.report import PlanItem, Report
+    from kinecheck.models.rules import PlanStatus
 
 Answers = Mapping[str, Any]
 Test = Callable[[Answers], bool]
@@ -129,7 +130,7 @@ class _Outcome(NamedTuple):
     findings: list[dict[str, Any]]
     reasons: tuple[int, ...]  # indexes into Assessor.reasons, in report order
     level: str
-    status: str
+    status: PlanStatus
     plan: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]  # see _plan_key
 
 
@@ -263,7 +264,7 @@ class Assessor:
             level = "none"
 
         context["referral_level"] = level
-        status = "ready"
+        status: PlanStatus = "ready"
         for test, rule_status in self.status_rules:
             if test(context):
                 status = rule_status
@@ -398,7 +399,7 @@ class Assessor:
             referral=r.ReferralResult(
                 **{**referral, "reasons": [r.ReasonResult(**x) for x in referral["reasons"]]}
             ),
-            plan_status=o.status,  # type: ignore[arg-type]
+            plan_status=o.status,
             plan_status_message=self.status_message(o.status, bool(o.plan)),
             plan=[_plan_item_of(self._plan_item(key)[0]) for key in o.plan],
             disclaimer=self.defs.rules.disclaimer,
@@ -491,7 +492,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _plan_item_of(data: dict[str, Any]) -> Any:
+def _plan_item_of(data: dict[str, Any]) -> PlanItem:
     """A PlanItem from its prepared plain data, with its own lists and dicts."""
     from kinecheck.models.report import DoseOut, PlanItem
 

@@ -600,6 +600,6 @@ def compile_condition(
     compiler = _Compiler(symbols, all_choices)
     fn = compiler.boolean(tree.body)
     names = tuple(dict.fromkeys(compiler.names))
-    return Condition(
-        source=text, names=names, evaluate=fn, symbols=symbols, all_choices=all_choices
+    return Condition(  # a copy of the symbols: the loader goes on adding to its own
+        source=text, names=names, evaluate=fn, symbols=dict(symbols), all_choices=all_choices
     )

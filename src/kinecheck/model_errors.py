@@ -147,6 +147,8 @@ _PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
     "list_type": ("must be a list", "write a list: one '- item' per line, or [a, b]"),
     "dict_type": ("must be a mapping of names to values", "write one 'name: value' per line"),
     "dataclass_type": ("must be a mapping of fields", "write one 'field: value' per line"),
+    # a question entry that is not a mapping (the question types are a tagged union)
+    "model_attributes_type": ("must be a mapping of fields", "write one 'field: value' per line"),
 }
 
 

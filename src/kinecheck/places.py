@@ -24,7 +24,8 @@ def cache_dir() -> Path:
     """Where rebuildable caches go.
 
     KINECHECK_CACHE_DIR; else `cache` under KINECHECK_DATA_DIR when that is set (so a test or
-    a clinic keeps everything in one folder); else the platform's cache folder.
+    a clinic keeps everything in one folder); else the platform's cache folder. OSError when
+    there is none (no home folder).
     """
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
@@ -33,7 +34,11 @@ def cache_dir() -> Path:
         return data_dir() / "cache"
     if sys.platform.startswith("linux"):  # the XDG rule, without importing platformdirs (~4 ms)
         base = os.environ.get("XDG_CACHE_HOME", "")
-        return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "kinecheck"
+        if not os.path.isabs(base):
+            base = os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(base):  # no HOME and no passwd entry (some containers)
+            raise OSError("there is no home folder to keep a cache in")
+        return Path(base) / "kinecheck"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("kinecheck", appauthor=False))

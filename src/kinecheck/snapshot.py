@@ -16,6 +16,7 @@ few builtins, so a planted file cannot run code; a file that fails to load is re
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -47,7 +48,10 @@ def load(questionnaire_path: Path, rules_path: Path | None = None) -> Definition
     """`load_definitions`, answered from a verified snapshot when there is one."""
     if not enabled():
         return load_definitions(questionnaire_path, rules_path)
-    path = snapshot_path(questionnaire_path, rules_path)
+    try:
+        path = snapshot_path(questionnaire_path, rules_path)
+    except (OSError, RuntimeError):  # no cache folder to be had: load the files every time
+        return load_definitions(questionnaire_path, rules_path)
     defs = _read(path, questionnaire_path, rules_path)
     if defs is None:
         defs = load_definitions(questionnaire_path, rules_path)
@@ -117,6 +121,8 @@ def unseal(data: bytes) -> bytes | None:
 def _read(path: Path, questionnaire_path: Path, rules_path: Path | None) -> Definitions | None:
     """The snapshot's definitions if it is there, intact and made from the files as they are."""
     try:
+        if not (_private(path.parent) and _private(path)):
+            return None
         body = unseal(path.read_bytes())
         if body is None:
             return None
@@ -130,7 +136,22 @@ def _read(path: Path, questionnaire_path: Path, rules_path: Path | None) -> Defi
                 return None
     except Exception:  # missing, unreadable or planted: load the files instead
         return None
+    with contextlib.suppress(OSError):  # a read-only cache is still a cache
+        os.utime(path)  # recently used: kept when old snapshots are pruned
     return defs
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by no one else, so no one else can plant a snapshot.
+
+    A snapshot is trusted once its hashes match, so a shared or loose cache folder (say a
+    KINECHECK_CACHE_DIR in /tmp) is not used at all. Where there are no POSIX owners, the
+    folder's own access control is relied on.
+    """
+    if not hasattr(os, "geteuid"):
+        return True
+    st = path.stat()
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
 
 
 def _write(
@@ -145,6 +166,8 @@ def _write(
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(path.parent):
+            return
         write_atomic(path, seal(body))
         _prune(path.parent)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
@@ -152,10 +175,15 @@ def _write(
 
 
 def _prune(folder: Path) -> None:
-    """Keep the newest KEEP snapshots: old ones (other files, other versions) pile up else."""
+    """Keep the KEEP most recently used snapshots, and drop what killed writes left behind."""
+    import time
+
     found = sorted(folder.glob("definitions-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
     for old in found[:-KEEP]:
         old.unlink(missing_ok=True)
+    for temp in folder.glob(".definitions-*.tmp"):
+        if temp.stat().st_mtime < time.time() - 600:
+            temp.unlink(missing_ok=True)
 
 
 class _Unpickler(pickle.Unpickler):

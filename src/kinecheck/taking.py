@@ -75,7 +75,7 @@ def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
         defs,
         asker if warm is None else Replay(asker, warm),
         start,
-        on_change=lambda answers: sessions.save(defs, answers),  # nothing lost if killed
+        on_change=lambda answers: keep_session(defs, answers),  # nothing lost if killed
     )
     if not opts.plain and not opts.resume and opts.answers is None:
         _remember_first_prompt(defs, opts, asker)
@@ -90,6 +90,14 @@ def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
     report = api.assess(defs, AnswerValidator(defs).validate(answers).answers)
     show_report(report, plain=opts.plain)
     return save_report(report, opts, save_format, asker)
+
+
+def keep_session(defs: Definitions, answers: dict[str, Any]) -> None:
+    """Save the answers so far; once every answer given here is taken back, keep no file."""
+    if answers:
+        sessions.save(defs, answers)
+    else:
+        sessions.delete(defs.questionnaire_ref.id)
 
 
 def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:

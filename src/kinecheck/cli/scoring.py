@@ -120,12 +120,15 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
     from kinecheck.fileio import write_atomic
     from kinecheck.render import renderer
 
-    if fmt == "text" and output is None and sys.stdout.isatty():
-        from kinecheck.render.text import show
+    if fmt == "text" and output is None:
+        from kinecheck.render import text as plain_text
 
-        show(report, sys.stdout)
-        return
-    text = renderer(fmt)(report)
+        if sys.stdout.isatty() or plain_text.wants_colour(sys.stdout):  # FORCE_COLOR
+            plain_text.show(report, sys.stdout)
+            return
+        text = plain_text.render(report, ascii=not plain_text.can_draw_frames(sys.stdout))
+    else:
+        text = renderer(fmt)(report)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -13,7 +13,10 @@ SCHEMA_VERSION = 1
 
 @model
 class Out(Strict):
-    """Base of report models: frozen, and strict about fields so the contract cannot drift."""
+    """Base of report models: frozen, with exactly the contract's fields.
+
+    pydantic reads a JSON report back into them, and the tests hold the two equal.
+    """
 
 
 @model

@@ -33,6 +33,9 @@ LEVEL_STYLE = {
 }
 
 Span = tuple[str, str | None]  # text and its style (None: unstyled)
+# frame corners (top left, top right, bottom left, bottom right), lines, and the list bullet
+BOX = ("╭", "╮", "╰", "╯", "─", "│", "•")
+ASCII_BOX = ("+", "+", "+", "+", "-", "|", "*")
 
 
 def points(n: int) -> str:
@@ -41,11 +44,19 @@ def points(n: int) -> str:
 
 
 def cells(text: str) -> int:
-    """Columns a string takes in a terminal (wide East Asian characters take two)."""
+    """Columns a string takes in a terminal.
+
+    Wide East Asian characters take two; marks that combine with the character before
+    (accents, variation selectors) and format characters take none.
+    """
     if text.isascii():
         return len(text)
     return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        0
+        if unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in "WF"
+        else 1
         for c in text
     )
 
@@ -53,11 +64,15 @@ def cells(text: str) -> int:
 class Layout:
     """Lines of a report at a fixed width, optionally with colour codes."""
 
-    def __init__(self, width: int, *, colour: bool = False, plain: bool = False) -> None:
+    def __init__(
+        self, width: int, *, colour: bool = False, plain: bool = False, ascii: bool = False
+    ) -> None:
         self.width = width
         self.colour = colour
         self.plain = plain
-        self.bullet = "-" if plain else "•"
+        self.ascii = ascii
+        self.box = ASCII_BOX if ascii else BOX
+        self.bullet = "-" if plain else self.box[6]
         self.lines: list[str] = []
 
     def text(self) -> str:
@@ -96,9 +111,8 @@ class Layout:
 
     def inner(self) -> Layout:
         """An empty layout for what goes in a frame (narrower, unless plain)."""
-        return Layout(
-            self.width if self.plain else self.width - 4, colour=self.colour, plain=self.plain
-        )
+        width = self.width if self.plain else self.width - 4
+        return Layout(width, colour=self.colour, plain=self.plain, ascii=self.ascii)
 
     def framed(self, title: str, sgr: str | None, body: Layout) -> None:
         """A block under its title, in a frame unless plain."""
@@ -109,13 +123,14 @@ class Layout:
         label = title
         if cells(title) > self.width - 6:
             label = "".join(p for p, _ in _cut([(title, None)], self.width - 9)[0]) + "..."
-        top = f"╭─ {label} " + "─" * max(self.width - 5 - cells(label), 0) + "╮"
+        tl, tr, bl, br, across, down, _ = self.box
+        top = f"{tl}{across} {label} " + across * max(self.width - 5 - cells(label), 0) + tr
         self.lines.append(self.style(top, sgr))
-        side = self.style("│", sgr)
+        side = self.style(down, sgr)
         for line in body.lines:
             pad = " " * max(self.width - 4 - visible_cells(line), 0)
             self.lines.append(f"{side} {line}{pad} {side}")
-        self.lines.append(self.style("╰" + "─" * (self.width - 2) + "╯", sgr))
+        self.lines.append(self.style(bl + across * (self.width - 2) + br, sgr))
 
     def _line(self, words: list[list[Span]]) -> str:
         """One wrapped line: words joined by spaces, runs of one style coloured together."""
@@ -146,26 +161,42 @@ def visible_cells(line: str) -> int:
     return cells("".join(out))
 
 
+_BREAK: list[Span] = []  # stands for a line break the author wrote
+
+
 def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
     """Greedy word wrap of styled text: lines of words, each word a list of styled pieces.
 
-    Words longer than a line are cut, so nothing runs past the width however narrow it is.
+    Line breaks in the text are kept (an author may write a list in a block scalar); words
+    longer than a line are cut, so nothing runs past the width however narrow it is.
     """
     width = max(width, 1)
     words: list[list[Span]] = []
     glue = False  # the previous span ended inside a word
     for text, sgr in spans:
-        parts = text.split()
-        if not parts:
-            glue = False
-            continue
-        if glue and not text[0].isspace():
-            words[-1].append((parts.pop(0), sgr))
-        words += [[(p, sgr)] for p in parts]
-        glue = not text[-1].isspace()
+        for n, part in enumerate(text.split("\n")):
+            if n:
+                words.append(_BREAK)
+                glue = False
+            pieces = part.split()
+            if not pieces:
+                glue = glue and not part
+                continue
+            if glue and not part[0].isspace():
+                words[-1] = [*words[-1], (pieces.pop(0), sgr)]
+            words += [[(p, sgr)] for p in pieces]
+            glue = not part[-1].isspace()
+    while words and words[-1] is _BREAK:  # a block scalar's final newline adds no line
+        words.pop()
+    while words and words[0] is _BREAK:
+        words.pop(0)
     lines: list[list[list[Span]]] = [[]]
     used = 0
     for word in words:
+        if word is _BREAK:
+            lines.append([])
+            used = 0
+            continue
         size = sum(cells(p) for p, _ in word)
         if lines[-1] and used + 1 + size > width:
             lines.append([])
@@ -178,7 +209,7 @@ def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
         if word:
             used += (1 if lines[-1] else 0) + size
             lines[-1].append(word)
-    return [line for line in lines if line] or [[]]
+    return lines
 
 
 def _cut(word: list[Span], room: int) -> tuple[list[Span], list[Span]]:
@@ -281,11 +312,22 @@ def _columns(default: int) -> int:
 
 
 def wants_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal that shows it, and never when NO_COLOR is set."""
+    """Colour on a terminal that shows it (or with FORCE_COLOR), never when NO_COLOR is set."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def can_draw_frames(stream: TextIO) -> bool:
+    """False when the stream's encoding has no box-drawing characters (say, ASCII)."""
+    try:
+        "".join(BOX).encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def show(report: Report, stream: TextIO | None = None, *, plain: bool = False) -> None:
@@ -295,11 +337,12 @@ def show(report: Report, stream: TextIO | None = None, *, plain: bool = False) -
     stream = stream or sys.stdout
     width = _columns(max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH))
     colour = wants_colour(stream) and not plain
-    stream.write(lay_out(report, Layout(width, colour=colour, plain=plain)).text())
+    layout = Layout(width, colour=colour, plain=plain, ascii=not can_draw_frames(stream))
+    stream.write(lay_out(report, layout).text())
     stream.flush()
 
 
-def render(report: Report, *, plain: bool = False) -> str:
+def render(report: Report, *, plain: bool = False, ascii: bool = False) -> str:
     """The report as text without colour codes, for files and pipes."""
     width = min(_columns(80), MAX_FILE_WIDTH)
-    return lay_out(report, Layout(width, plain=plain)).text()
+    return lay_out(report, Layout(width, plain=plain, ascii=ascii)).text()
