@@ -547,3 +547,27 @@ def test_without_a_home_folder_the_files_are_loaded_every_time(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert "What your answers suggest" in done.stdout
     assert list(tmp_path.iterdir()) == [], "no cache folder made in the working directory"
+
+
+def test_a_planted_snapshot_cannot_rewrite_a_class(cache: Path) -> None:
+    from kinecheck.models.exercises import ExerciseLibrary
+
+    by_id = ExerciseLibrary.by_id
+    body = (  # BUILD with slot state on the class object: setattr(ExerciseLibrary, 'by_id', dict)
+        b"\x80\x04"
+        b"ckinecheck.models.exercises\nExerciseLibrary\n"
+        b"N}X\x05\x00\x00\x00by_idcbuiltins\ndict\ns\x86b0"
+        b"K\x01]N\x87."
+    )
+    plant(snapshot_file(), body)
+    expected = report(api.load("knee-pain", cache=False))
+    assert report(api.load("knee-pain")) == expected
+    assert ExerciseLibrary.by_id is by_id
+
+
+def test_every_class_a_snapshot_may_build_refuses_to_be_rebuilt_as_a_class() -> None:
+    allowed = snapshot._allowed()
+    assert {name for _, name in allowed} >= {"Definitions", "Questionnaire", "Symbol"}
+    for cls in allowed.values():
+        with pytest.raises(TypeError):
+            cls.__setstate__({"by_id": dict})  # what BUILD does with a class object

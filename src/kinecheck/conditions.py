@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kinecheck.errors import did_you_mean
+from kinecheck.models.base import Restorable
 
 Kind = Literal["number", "choice", "multi", "text", "bool", "str", "strlist"]
 Answers = Mapping[str, Any]
@@ -32,7 +33,7 @@ Fn = Callable[[Answers], Any]
 
 
 @dataclass(frozen=True)
-class Symbol:
+class Symbol(Restorable):
     """What a name in a condition stands for: its kind and, for choices, the ids it accepts."""
 
     kind: Literal["number", "choice", "multi", "text"]

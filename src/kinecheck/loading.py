@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from kinecheck import yamlsource
 from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
+from kinecheck.models.base import Restorable
 from kinecheck.models.exercises import ExerciseLibrary
 from kinecheck.models.questionnaire import (
     MultiChoice,
@@ -34,7 +35,7 @@ FINDING_VALUES = frozenset({"none", "possible", "likely"})
 
 
 @dataclass(frozen=True)
-class CompiledRow:
+class CompiledRow(Restorable):
     """A point row with its compiled condition and the question shown as evidence."""
 
     points: int
@@ -44,7 +45,7 @@ class CompiledRow:
 
 
 @dataclass(frozen=True)
-class CompiledFinding:
+class CompiledFinding(Restorable):
     """A finding with compiled point rows and caps."""
 
     finding: Finding
@@ -53,7 +54,7 @@ class CompiledFinding:
 
 
 @dataclass(frozen=True, eq=False)
-class Definitions:
+class Definitions(Restorable):
     """Everything needed to ask a questionnaire and assess its answers, checked and compiled."""
 
     questionnaire: Questionnaire

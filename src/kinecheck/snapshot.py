@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import os
@@ -36,7 +37,6 @@ KEEP = 16  # snapshots kept in the cache folder
 MAGIC = b"kinecheck-snapshot\n"
 _FIELDS = {f.name for f in dataclasses.fields(Definitions)}
 _BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple"})
-_MODULES = frozenset({"kinecheck.loading", "kinecheck.conditions"})
 
 
 def enabled() -> bool:
@@ -189,19 +189,36 @@ def _prune(folder: Path) -> None:
 class _Unpickler(pickle.Unpickler):
     """Builds only the classes of definitions, compiles only conditions: nothing else.
 
-    A pickle can name any global and call it, so the names are checked one by one: classes
-    defined in kinecheck's model, loading and condition modules (not what those modules
-    import, and no dotted paths such as `snapshot.os.system`), `compile_condition`, which
-    only parses, and a few builtin containers.
+    A pickle can name any global and call it, so names are looked up in an allowlist: the
+    model classes, the loader's and the condition language's data classes (all Restorable,
+    so a BUILD step cannot rewrite them), `compile_condition` (which only parses; handed
+    out as a fresh wrapper, so nothing can be set on the real function) and a few builtin
+    containers. Dotted paths such as `snapshot.os.system` never match.
     """
 
     def find_class(self, module: str, name: str) -> Any:
-        if "." not in name and (module in _MODULES or module.startswith("kinecheck.models.")):
-            found = super().find_class(module, name)
-            if (isinstance(found, type) and found.__module__ == module) or (
-                found is compile_condition
-            ):
-                return found
+        if (module, name) == ("kinecheck.conditions", "compile_condition"):
+            return lambda *args: compile_condition(*args)
+        found = _allowed().get((module, name))
+        if found is not None:
+            return found
         if module == "builtins" and name in _BUILTINS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")
+
+
+@functools.cache
+def _allowed() -> dict[tuple[str, str], type]:
+    """(module, name) of every class a snapshot may build."""
+    from kinecheck.conditions import Symbol
+    from kinecheck.loading import CompiledFinding, CompiledRow
+    from kinecheck.models.base import Restorable
+
+    classes: list[type] = [Definitions, CompiledRow, CompiledFinding, Symbol]
+    todo = list(Restorable.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("kinecheck.models."):
+            classes.append(cls)
+    return {(c.__module__, c.__qualname__): c for c in classes if issubclass(c, Restorable)}

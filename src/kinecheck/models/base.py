@@ -58,8 +58,21 @@ def model(cls: type[T]) -> type[T]:
 Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
+class Restorable:
+    """Unpickles by filling in its fields; as a class it cannot be 'restored' at all.
+
+    A pickle's BUILD step applied to a class object would set class attributes (replace a
+    method, say). With `__setstate__` defined here, BUILD on the class calls this function
+    without an instance and fails, so a planted snapshot cannot change a class
+    (`kinecheck.snapshot` allows only Restorable classes).
+    """
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
 @model
-class Strict:
+class Strict(Restorable):
     """Base of every model: unknown fields are errors (pydantic) and models never change."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
