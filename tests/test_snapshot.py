@@ -16,13 +16,13 @@ import shutil
 import stat
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import probe
 from kinecheck import api, snapshot
 from kinecheck.errors import DefinitionError
 from kinecheck.fileio import write_atomic
@@ -450,33 +450,10 @@ def test_a_planted_snapshot_is_never_run_and_is_replaced(
 
 
 def run_cli(cache: Path, *args: str) -> tuple[str, set[str]]:
-    """What `kinecheck ARGS` prints, and every module it imported, in a fresh interpreter."""
-    code = textwrap.dedent(
-        f"""
-        import sys
-        sys.argv = ["kinecheck", *{list(args)!r}]
-        from kinecheck.cli import main
-        try:
-            main()
-        except SystemExit:
-            pass
-        sys.stdout.flush()
-        sys.stdout.write("\\n--- modules ---\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
-        """
-    )
+    """What `kinecheck ARGS` prints with this cache, and every module it imported."""
     env = {k: v for k, v in os.environ.items() if k not in ("KINECHECK_PATH", "KINECHECK_CACHE")}
     env[CACHE_DIR_ENV] = str(cache)
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    output, modules = done.stdout.split("\n--- modules ---\n", 1)
-    return output, set(modules.split())
+    return probe.run_cli(*args, env=env)
 
 
 def test_assess_twice_prints_the_same_report_and_the_second_run_skips_pydantic(

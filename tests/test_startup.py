@@ -6,12 +6,11 @@ A structural test, not a timing test: it runs the CLI in a fresh interpreter and
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from probe import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,23 +30,7 @@ HEAVY_FOR_HELP = ("pydantic", "yaml", "rich", "markdown_it", "pygments", "orjson
 
 def modules_after(*args: str) -> set[str]:
     """Every module imported by `kinecheck ARGS` run to completion in a fresh interpreter."""
-    code = textwrap.dedent(
-        f"""
-        import sys
-        sys.argv = ["kinecheck", *{list(args)!r}]
-        from kinecheck.cli import main
-        try:
-            main()
-        except SystemExit:
-            pass
-        sys.stdout.flush()
-        sys.stdout.write("\\n--- modules ---\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
-        """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return set(result.stdout.split("--- modules ---", 1)[1].split())
+    return run_cli(*args)[1]
 
 
 def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
