@@ -22,7 +22,7 @@ DESK_WORKER = ROOT / "examples" / "desk-worker.yaml"
 
 # words of ordinary, accented, wide (CJK) and combining characters
 WORD = st.lists(
-    st.sampled_from([*"abcdefghij", "é", "ß", "日", "本", "ｗ", "e\u0301", "-", "["]),
+    st.sampled_from([*"abcdefghij", "é", "ß", "日", "本", "ｗ", "e\u0301", "\u26a0\ufe0f", "-", "["]),
     min_size=1,
     max_size=30,
 ).map("".join)
@@ -118,10 +118,20 @@ def test_line_breaks_the_author_wrote_are_kept() -> None:
     assert lines[at + 1 : at + 3] == ["1. it hurts sharply;", "2. it swells."]
 
 
-def test_zero_width_marks_take_no_column() -> None:
+def test_characters_take_the_columns_a_terminal_gives_them() -> None:
     assert cells("e\u0301") == 1  # e with a combining accent
-    assert cells("\u26a0\ufe0f") == 1  # a variation selector adds no column
+    assert cells("\u26a0") == 1  # a warning sign as text
+    assert cells("\u26a0\ufe0f") == 2  # the same drawn as an emoji
     assert cells("日本") == 4
+    assert cells("日\ufe0f") == 2  # already wide
+
+
+def test_a_frame_holding_an_emoji_still_lines_up() -> None:
+    out = Layout(40)
+    body = out.inner()
+    body.para("\u26a0\ufe0f Stop at once if the calf swells.")
+    out.framed("Careful", None, body)
+    assert {visible_cells(line) for line in out.lines} == {40}
 
 
 def test_an_ascii_only_output_gets_ascii_frames(tmp_path: Path) -> None:

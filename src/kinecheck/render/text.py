@@ -20,6 +20,7 @@ from kinecheck.models.report import FindingResult, PlanItem, Report
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
 
 MIN_WIDTH = 40
+EMOJI_SELECTOR = "\ufe0f"
 MAX_FILE_WIDTH = 100
 
 # ANSI SGR parameters; used only when writing to a colour terminal
@@ -47,18 +48,23 @@ def cells(text: str) -> int:
     """Columns a string takes in a terminal.
 
     Wide East Asian characters take two; marks that combine with the character before
-    (accents, variation selectors) and format characters take none.
+    (accents) and format characters take none; the emoji selector U+FE0F widens a narrow
+    character before it to two, as terminals draw it.
     """
     if text.isascii():
         return len(text)
-    return sum(
-        0
-        if unicodedata.category(c) in ("Mn", "Me", "Cf")
-        else 2
-        if unicodedata.east_asian_width(c) in "WF"
-        else 1
-        for c in text
-    )
+    total = previous = 0
+    for c in text:
+        if c == EMOJI_SELECTOR:
+            total += 1 if previous == 1 else 0
+            previous = 2
+            continue
+        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            previous = 0
+        else:
+            previous = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        total += previous
+    return total
 
 
 class Layout:
@@ -213,18 +219,36 @@ def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
 
 
 def _cut(word: list[Span], room: int) -> tuple[list[Span], list[Span]]:
-    """The first `room` columns of a word (at least one character), and the rest."""
+    """The first `room` columns of a word (at least one character), and the rest.
+
+    A character is never parted from the accents or emoji selector that follow it.
+    """
     head: list[Span] = []
     used = 0
     for i, (piece, sgr) in enumerate(word):
-        for j, c in enumerate(piece):
-            size = cells(c)
-            if used + size > room and (used or j or head):
-                rest = [(piece[j:], sgr), *word[i + 1 :]]
-                return [*head, (piece[:j], sgr)] if j else head, rest
+        taken = ""
+        for cluster in _clusters(piece):
+            size = cells(cluster)
+            if used + size > room and (used or taken or head):
+                rest = [(piece[len(taken) :], sgr), *word[i + 1 :]]
+                return ([*head, (taken, sgr)] if taken else head), rest
+            taken += cluster
             used += size
         head.append((piece, sgr))
     return head, []
+
+
+def _clusters(text: str) -> list[str]:
+    """The characters of a text, each with the marks and selectors that belong to it."""
+    if text.isascii():
+        return list(text)
+    out: list[str] = []
+    for c in text:
+        if out and (c == EMOJI_SELECTOR or unicodedata.category(c) in ("Mn", "Me", "Cf")):
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
 
 
 # -- the report ---------------------------------------------------------------------------------
