@@ -20,9 +20,10 @@ from kinecheck.render.text import Layout, cells, lay_out, render, visible_cells,
 ROOT = Path(__file__).resolve().parent.parent
 DESK_WORKER = ROOT / "examples" / "desk-worker.yaml"
 
-# words of ordinary, accented, wide (CJK) and combining characters
+# words of ordinary, accented, wide (CJK), combining and emoji characters
+CHARACTERS = [*"abcdefghij", "é", "ß", "日", "本", "ｗ", "e\u0301", "\u26a0\ufe0f", "-", "["]
 WORD = st.lists(
-    st.sampled_from([*"abcdefghij", "é", "ß", "日", "本", "ｗ", "e\u0301", "\u26a0\ufe0f", "-", "["]),
+    st.sampled_from(CHARACTERS),
     min_size=1,
     max_size=30,
 ).map("".join)
