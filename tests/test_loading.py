@@ -625,12 +625,34 @@ def test_a_billion_laughs_file_is_refused_quickly(tmp_path: Path) -> None:
     ]
 
 
-def test_a_deeply_nested_file_is_refused_not_crashed_on(tmp_path: Path) -> None:
+TOO_DEEP = (
+    "the file nests lists or mappings more than 100 deep (flatten the structure; no "
+    "questionnaire, rules or answers file needs this depth)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("[" * 101 + "]" * 101, 1),  # just past our limit: the YAML library reads it fine
+        ("[" * 5000 + "]" * 5000, 1),  # past the YAML library's own limit
+        ("{a: " * 3000 + "1" + "}" * 3000, 1),
+        ("".join(" " * i + "-\n" for i in range(0, 1200, 2)) + " " * 1200 + "1", 101),
+    ],
+    ids=["flow-101", "flow-5000", "mapping-3000", "block-600"],
+)
+def test_a_deeply_nested_file_gets_our_message_at_its_line(
+    tmp_path: Path, text: str, line: int
+) -> None:
     path = write_definitions(tmp_path)
-    path.write_text("[" * 5000 + "]" * 5000 + "\n")
-    assert [str(p) for p in _definition_problems(path)] == [
-        f"{path}:1: the file nests too deeply to be read"
-    ]
+    path.write_text(text + "\n")
+    assert [str(p) for p in _definition_problems(path)] == [f"{path}:{line}: {TOO_DEEP}"]
+
+
+def test_nesting_up_to_the_limit_is_not_called_too_deep(tmp_path: Path) -> None:
+    path = write_definitions(tmp_path)
+    path.write_text("[" * 100 + "]" * 100 + "\n")
+    assert all("nests" not in str(p) for p in _definition_problems(path))
 
 
 def _definition_problems(path: Path) -> list[object]:

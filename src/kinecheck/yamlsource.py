@@ -24,6 +24,11 @@ PathKey = tuple[str | int, ...]
 # Values a file may hold once aliases (*name) are expanded: far above any real questionnaire,
 # far below what a "billion laughs" file would make every later step walk through.
 MAX_NODES = 200_000
+# Lists and mappings inside one another: a real file nests fewer than 10 deep. The limit sits far
+# below where the YAML library or Python's stack give up, so we always report it ourselves.
+MAX_DEPTH = 100
+TOO_DEEP = f"the file nests lists or mappings more than {MAX_DEPTH} deep"
+TOO_DEEP_HINT = "flatten the structure; no questionnaire, rules or answers file needs this depth"
 
 
 @dataclass
@@ -116,7 +121,12 @@ def parse(raw: bytes, path: Path) -> Source:
         lines: dict[PathKey, int] = {}
         _index(node, (), lines, problems, path, [MAX_NODES])
         data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            raise DefinitionError([_deep_problem(path, too_deep)]) from None
+        if not isinstance(exc, yaml.MarkedYAMLError):
+            raise DefinitionError([Problem(f"invalid YAML: {exc}", file=str(path))]) from None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
@@ -136,17 +146,35 @@ def parse(raw: bytes, path: Path) -> Source:
                 )
             ]
         ) from None
-    except yaml.YAMLError as exc:
-        raise DefinitionError([Problem(f"invalid YAML: {exc}", file=str(path))]) from None
-    except RecursionError:
-        raise DefinitionError(
-            [Problem("the file nests too deeply to be read", file=str(path), line=1)]
-        ) from None
     finally:
         loader.dispose()
     if problems:
         raise DefinitionError(problems)
     return Source(path=path, data=data, raw=raw, lines=lines)
+
+
+def _deep_problem(path: Path, line: int) -> Problem:
+    return Problem(TOO_DEEP, file=str(path), line=line, hint=TOO_DEEP_HINT)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where the nesting first passes MAX_DEPTH, read event by event, else None.
+
+    Used once parsing has failed, so that a file too deep for the YAML library gets our message
+    whichever way the library words (or crashes on) it.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # no depth limit of its own
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.line) + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
 
 
 def _hint(what: str, text: str, mark: yaml.Mark | None) -> str:
@@ -183,6 +211,8 @@ def _index(
             ]
         )
     lines[key] = node.start_mark.line + 1
+    if len(key) >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+        raise DefinitionError([_deep_problem(path, node.start_mark.line + 1)])
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for k_node, v_node in node.value:
