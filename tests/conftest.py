@@ -1,11 +1,8 @@
-"""Keep the test suite out of the user's real snapshot cache.
+"""Keep the test suite away from the user's own saved quiz sessions.
 
-`kinecheck.api.load` writes a snapshot of the loaded definitions to a cache folder
-(`kinecheck.snapshot`). For the whole session KINECHECK_CACHE_DIR points at a temporary folder,
-set in `os.environ` before anything is collected (some test modules load definitions on
-import), so that the kinecheck subprocesses tests start inherit it too. KINECHECK_CACHE is
-unset, so that a user's `off` does not change what the tests see. Tests that need an empty
-cache of their own point KINECHECK_CACHE_DIR elsewhere again.
+For the whole session KINECHECK_DATA_DIR points at a temporary folder, set in `os.environ`
+before anything is collected, so that the kinecheck subprocesses tests start inherit it too.
+Tests that need a data folder of their own point it elsewhere again.
 """
 
 from __future__ import annotations
@@ -16,23 +13,21 @@ import tempfile
 
 import pytest
 
-_ENV = ("KINECHECK_CACHE_DIR", "KINECHECK_CACHE")
-_saved = {name: os.environ.get(name) for name in _ENV}
+_ENV = "KINECHECK_DATA_DIR"
+_saved = os.environ.get(_ENV)
 _folder: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    folder = tempfile.mkdtemp(prefix="kinecheck-cache-")
+    folder = tempfile.mkdtemp(prefix="kinecheck-data-")
     _folder.append(folder)
-    os.environ["KINECHECK_CACHE_DIR"] = folder
-    os.environ.pop("KINECHECK_CACHE", None)
+    os.environ[_ENV] = folder
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for name, value in _saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    if _saved is None:
+        os.environ.pop(_ENV, None)
+    else:
+        os.environ[_ENV] = _saved
     for folder in _folder:
         shutil.rmtree(folder, ignore_errors=True)

@@ -60,10 +60,3 @@ def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
 )
 def test_assess_imports_no_ui_and_no_storage(args: tuple[str, ...]) -> None:
     assert imported(modules_after(*args), UI_AND_STORAGE) == []
-
-
-@pytest.mark.parametrize("output", ["json", "markdown"])
-def test_assess_from_a_warm_snapshot_imports_no_pydantic(output: str) -> None:
-    args = ("assess", "knee-pain", "--answers", "examples/desk-worker.yaml", "--format", output)
-    modules_after(*args)  # the first run writes the snapshot of the definitions
-    assert imported(modules_after(*args), ("pydantic", "pydantic_core")) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kinecheck import catalog, snapshot
+from kinecheck import catalog
 from kinecheck.answers import AnswerValidator, Checked
 from kinecheck.assess import assess
 from kinecheck.loading import Definitions, load_definitions
@@ -14,16 +14,9 @@ from kinecheck.models.report import Report
 __all__ = ["Checked", "Definitions", "Report", "assess", "assess_raw", "check_answers", "load"]
 
 
-def load(
-    name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None, *, cache: bool = True
-) -> Definitions:
-    """Load a questionnaire by id or path, with its rules and exercise library.
-
-    With `cache`, a verified snapshot of an earlier load is used when the files are unchanged
-    (see `kinecheck.snapshot`); the result is the same either way.
-    """
-    path = catalog.resolve(name)
-    return snapshot.load(path, rules) if cache else load_definitions(path, rules)
+def load(name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None) -> Definitions:
+    """Load a questionnaire by id or path, with its rules and exercise library, all checked."""
+    return load_definitions(catalog.resolve(name), rules)
 
 
 def check_answers(defs: Definitions, raw: Any, *, partial: bool = False) -> Checked:

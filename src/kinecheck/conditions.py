@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kinecheck.errors import did_you_mean
-from kinecheck.models.base import Restorable
 
 Kind = Literal["number", "choice", "multi", "text", "bool", "str", "strlist"]
 Answers = Mapping[str, Any]
@@ -33,7 +32,7 @@ Fn = Callable[[Answers], Any]
 
 
 @dataclass(frozen=True)
-class Symbol(Restorable):
+class Symbol:
     """What a name in a condition stands for: its kind and, for choices, the ids it accepts."""
 
     kind: Literal["number", "choice", "multi", "text"]
@@ -58,17 +57,10 @@ class Condition:
     source: str
     names: tuple[str, ...]
     evaluate: Callable[[Answers], bool] = field(repr=False, compare=False)
-    # what it was compiled against, so that a pickled copy compiles itself again on loading
-    symbols: Mapping[str, Symbol] = field(default_factory=dict, repr=False, compare=False)
-    all_choices: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def __call__(self, answers: Answers) -> bool:
         """Evaluate the condition on a mapping of answers."""
         return self.evaluate(answers)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the source and its symbols: a closure cannot be pickled, only rebuilt."""
-        return compile_condition, (self.source, self.symbols, self.all_choices)
 
 
 @dataclass(frozen=True)
@@ -601,6 +593,4 @@ def compile_condition(
     compiler = _Compiler(symbols, all_choices)
     fn = compiler.boolean(tree.body)
     names = tuple(dict.fromkeys(compiler.names))
-    return Condition(  # a copy of the symbols: the loader goes on adding to its own
-        source=text, names=names, evaluate=fn, symbols=dict(symbols), all_choices=all_choices
-    )
+    return Condition(source=text, names=names, evaluate=fn)

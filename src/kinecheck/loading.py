@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from kinecheck import yamlsource
 from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
-from kinecheck.models.base import Restorable
 from kinecheck.models.exercises import ExerciseLibrary
 from kinecheck.models.questionnaire import (
     MultiChoice,
@@ -35,7 +34,7 @@ FINDING_VALUES = frozenset({"none", "possible", "likely"})
 
 
 @dataclass(frozen=True)
-class CompiledRow(Restorable):
+class CompiledRow:
     """A point row with its compiled condition and the question shown as evidence."""
 
     points: int
@@ -45,16 +44,58 @@ class CompiledRow(Restorable):
 
 
 @dataclass(frozen=True)
-class CompiledFinding(Restorable):
+class CompiledCap:
+    """A cap on a finding's level, with its compiled condition."""
+
+    cap: Cap
+    condition: Condition
+
+    @property
+    def because(self) -> str:
+        """Why the level was lowered, as the report shows it."""
+        return self.cap.because
+
+    @property
+    def lowers_to_possible(self) -> bool:
+        """A cap at 'likely' can never lower anything; one at 'possible' can."""
+        return self.cap.max_level == "possible"
+
+
+@dataclass(frozen=True)
+class CompiledFinding:
     """A finding with compiled point rows and caps."""
 
     finding: Finding
     rows: tuple[CompiledRow, ...]
-    caps: tuple[tuple[Cap, Condition], ...]
+    caps: tuple[CompiledCap, ...]
+
+
+@dataclass(frozen=True)
+class CompiledReason:
+    """A referral reason with its compiled condition."""
+
+    reason: Reason
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class CompiledStatus:
+    """A plan status rule with its compiled condition."""
+
+    rule: StatusRule
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class CompiledVariant:
+    """One way to pick an exercise's variant; no condition means the fallback."""
+
+    variant: str
+    condition: Condition | None
 
 
 @dataclass(frozen=True, eq=False)
-class Definitions(Restorable):
+class Definitions:
     """Everything needed to ask a questionnaire and assess its answers, checked and compiled."""
 
     questionnaire: Questionnaire
@@ -66,9 +107,9 @@ class Definitions(Restorable):
     questions: dict[str, QuestionBase]
     when: dict[str, Condition]
     findings: tuple[CompiledFinding, ...]
-    reasons: tuple[tuple[Reason, Condition], ...]
-    status: tuple[tuple[StatusRule, Condition], ...]
-    variants: dict[str, tuple[tuple[str, Condition | None], ...]]
+    reasons: tuple[CompiledReason, ...]
+    status: tuple[CompiledStatus, ...]
+    variants: dict[str, tuple[CompiledVariant, ...]]
 
 
 # -- questionnaires ----------------------------------------------------------------------------
@@ -219,7 +260,7 @@ def check_rules(
         for ci, cap in enumerate(finding.caps):
             cond = compile_at((*floc, "caps", ci, "when"), cap.when, symbols)
             if cond is not None:
-                caps.append((cap, cond))
+                caps.append(CompiledCap(cap, cond))
         for ei, ex in enumerate(finding.exercises):
             if library is not None and ex not in exercise_ids:
                 problems.append(
@@ -247,7 +288,7 @@ def check_rules(
         reason_ids.add(reason.id)
         cond = compile_at(("referral", "reasons", ri, "when"), reason.when, with_findings)
         if cond is not None:
-            reasons.append((reason, cond))
+            reasons.append(CompiledReason(reason, cond))
 
     with_level = dict(with_findings)
     with_level["referral_level"] = Symbol("choice", frozenset(REFERRAL_ORDER), "referral level")
@@ -255,7 +296,7 @@ def check_rules(
     for si, rule in enumerate(rules.plan.status):
         cond = compile_at(("plan", "status", si, "when"), rule.when, with_level)
         if cond is not None:
-            status.append((rule, cond))
+            status.append(CompiledStatus(rule, cond))
     if not any(rule.status == "withheld" for rule in rules.plan.status):
         problems.append(
             source.problem(
@@ -289,7 +330,7 @@ def check_rules(
         )
         problems.append(source.problem(("plan", "equipment_question"), message, hint))
 
-    variants: dict[str, tuple[tuple[str, Condition | None], ...]] = {}
+    variants: dict[str, tuple[CompiledVariant, ...]] = {}
     exercises = library.by_id() if library else {}
     for ex_id, choices in rules.plan.variants.items():
         vloc: tuple[str | int, ...] = ("plan", "variants", ex_id)
@@ -299,7 +340,7 @@ def check_rules(
                 source.problem(vloc, f"unknown exercise '{ex_id}'", did_you_mean(ex_id, exercises))
             )
             continue
-        compiled: list[tuple[str, Condition | None]] = []
+        compiled: list[CompiledVariant] = []
         for vi, choice in enumerate(choices):
             known = [v.id for v in exercise.variants] if exercise else []
             if exercise is not None and choice.variant not in known:
@@ -315,7 +356,7 @@ def check_rules(
                 if choice.when is None
                 else compile_at((*vloc, vi, "when"), choice.when, symbols)
             )
-            compiled.append((choice.variant, cond))
+            compiled.append(CompiledVariant(choice.variant, cond))
         if choices and choices[-1].when is not None:
             problems.append(
                 source.problem(

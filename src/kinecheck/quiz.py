@@ -124,10 +124,11 @@ class Quiz:
     def alert_emergencies(self) -> None:
         """Say at once, not after the last question, when an answer calls for emergency help."""
         advice = self.defs.rules.referral.levels["emergency"]
-        for reason, condition in self.defs.reasons:
+        for compiled in self.defs.reasons:
+            reason = compiled.reason
             if reason.level != "emergency" or reason.id in self._alerted:
                 continue
-            if condition(self.answers):  # findings are not known yet: they count as absent
+            if compiled.condition(self.answers):  # findings are not known yet: they count as absent
                 self._alerted.add(reason.id)
                 self.asker.say(
                     f"IMPORTANT: {advice.title}. {reason.message} You can stop here with "

@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kinecheck import api, sessions, warmstart
+from kinecheck import api, sessions
 from kinecheck.answers import AnswerValidator
 from kinecheck.asking import FORMAT_BY_SUFFIX, Asker
 from kinecheck.errors import AnswersError, DefinitionError, InputError
 from kinecheck.fileio import write_atomic
-from kinecheck.flow import next_question
 from kinecheck.loading import Definitions
 from kinecheck.models.report import Report
-from kinecheck.quiz import Quiz, QuizStopped, intro_for
-from kinecheck.warmstart import Replay, Warm
+from kinecheck.quiz import Quiz, QuizStopped
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -66,22 +64,18 @@ def check_options(opts: Options) -> str | None:
     return report_format(opts.save) if opts.save is not None else None
 
 
-def take(opts: Options, asker: Asker, warm: Warm | None = None) -> int:
-    """Run the whole quiz with `asker` (after an early first answer, if `warm`); exit code."""
+def take(opts: Options, asker: Asker) -> int:
+    """Run the whole quiz with `asker`, then show (and maybe save) the report; exit code."""
     save_format = check_options(opts)
-    defs = warm.defs if warm is not None and warm.defs is not None else api.load(opts.questionnaire)
+    defs = api.load(opts.questionnaire)
     start, notes = starting_answers(defs, opts)
     quiz = Quiz(
         defs,
-        asker if warm is None else Replay(asker, warm),
+        asker,
         start,
         on_change=lambda answers: keep_session(defs, answers),  # nothing lost if killed
     )
-    if not opts.plain and not opts.resume and opts.answers is None:
-        _remember_first_prompt(defs, opts, asker)
     try:
-        if warm is not None and warm.stopped is not None:
-            raise QuizStopped({}, warm.stopped)  # type: ignore[arg-type]
         with _hang_up_is_ctrl_c():
             answers = quiz.run(notes)
     except QuizStopped as stop:
@@ -121,14 +115,6 @@ def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
         "--answers FILE`."
     )
     return EXIT_BAD_INPUT
-
-
-def _remember_first_prompt(defs: Definitions, opts: Options, asker: Asker) -> None:
-    """Cache the first prompt of a fresh quiz so the next start can show it at once."""
-    first = next_question(defs, {})
-    if first is not None:
-        prompt = Quiz(defs, asker).prompt_for(first.id)
-        warmstart.remember(opts.questionnaire, defs.questionnaire_ref.id, intro_for(defs), prompt)
 
 
 def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], list[str]]:

@@ -84,19 +84,11 @@ def take(
 
         options = taking.Options(questionnaire, use_plain, resume, answers, save)
         raise typer.Exit(taking.take(options, PlainAsker()))
-    from kinecheck import warmstart
-    from kinecheck.asking import FORMAT_BY_SUFFIX
+    from kinecheck import taking
     from kinecheck.prompting import TerminalAsker
 
-    asker = TerminalAsker()
-    # A fresh quiz shows its first question before the definitions are loaded (warmstart);
-    # anything to check first (option mixes, --save format) goes the normal way.
-    fresh = not resume and answers is None and (save is None or save.suffix in FORMAT_BY_SUFFIX)
-    warm = warmstart.ask_first(questionnaire, asker) if fresh else None
-    from kinecheck import taking
-
     options = taking.Options(questionnaire, use_plain, resume, answers, save)
-    raise typer.Exit(taking.take(options, asker, warm))
+    raise typer.Exit(taking.take(options, TerminalAsker()))
 
 
 def _forget(questionnaire: str) -> None:

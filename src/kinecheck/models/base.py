@@ -1,7 +1,7 @@
 """What every model shares: frozen stdlib dataclasses that pydantic validates on load.
 
 The models are plain dataclasses, not pydantic models, so that code which only reads them
-(scoring, rendering, a cached snapshot of loaded definitions) never imports pydantic, whose
+(scoring, rendering) never imports pydantic, whose
 import alone costs several times Python's own start-up. Validation is pydantic's all the same:
 `kinecheck.model_errors` runs a `TypeAdapter` over these classes. Constraints are written as
 `Check(...)` markers, which become pydantic constraints only when a validator is built.
@@ -58,21 +58,8 @@ def model(cls: type[T]) -> type[T]:
 Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
-class Restorable:
-    """Unpickles by filling in its fields; as a class it cannot be 'restored' at all.
-
-    A pickle's BUILD step applied to a class object would set class attributes (replace a
-    method, say). With `__setstate__` defined here, BUILD on the class calls this function
-    without an instance and fails, so a planted snapshot cannot change a class
-    (`kinecheck.snapshot` allows only Restorable classes).
-    """
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-
 @model
-class Strict(Restorable):
+class Strict:
     """Base of every model: unknown fields are errors (pydantic) and models never change."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
