@@ -50,7 +50,7 @@ with open(sys.argv[1], encoding="utf-8") as src:
 
 def random_answer(question: Any, rng: random.Random) -> Any:
     """A valid answer to any question type, drawn from its definition."""
-    from kinecheck.models.questionnaire import (
+    from kinecheck.definitions.questionnaire import (
         Integer,
         MultiChoice,
         NumberBase,
@@ -83,7 +83,7 @@ def random_answer(question: Any, rng: random.Random) -> Any:
 
 def answer_sets(defs: Any, rng: random.Random) -> Iterator[dict[str, Any]]:
     """Endless valid answer sets: every applicable question answered (optional ones 80%)."""
-    from kinecheck.answers import AnswerValidator
+    from kinecheck.scoring.answers import AnswerValidator
 
     validator = AnswerValidator(defs)
     while True:

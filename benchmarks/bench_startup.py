@@ -49,7 +49,7 @@ def byte_code_cached(env: dict[str, str]) -> bool:
     and an editable checkout keeps __pycache__ unless PYTHONDONTWRITEBYTECODE is set."""
     import importlib.util
 
-    spec = importlib.util.find_spec("kinecheck.assess")
+    spec = importlib.util.find_spec("kinecheck.scoring.assess")
     if spec is None or spec.origin is None:
         return False
     if not env.get("PYTHONDONTWRITEBYTECODE"):

@@ -2,7 +2,7 @@
 
 Nothing here knows about knee pain: the strategies walk the questions of any loaded
 questionnaire in order, ask only those whose `when` holds for the answers drawn so far
-(`kinecheck.flow.applies`), and draw an answer that fits each question's type and range.
+(`kinecheck.scoring.flow.applies`), and draw an answer that fits each question's type and range.
 
     from strategies import answer_sets, raw_answer_sets  # tests/ is on sys.path under pytest
 
@@ -21,9 +21,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from kinecheck.flow import applies
-from kinecheck.loading import Definitions
-from kinecheck.models.questionnaire import (
+from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.questionnaire import (
     Integer,
     MultiChoice,
     Number,
@@ -34,6 +33,7 @@ from kinecheck.models.questionnaire import (
     YesNo,
     choice_ids,
 )
+from kinecheck.scoring.flow import applies
 
 # Numbers a person would type: whole numbers and halves (6.5 hours, 11.5 cm).
 NUMBER_STEP = 0.5

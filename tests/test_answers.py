@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from kinecheck import api
-from kinecheck.answers import AnswerValidator
+from kinecheck.definitions.loading import Definitions
 from kinecheck.errors import AnswersError
-from kinecheck.loading import Definitions
+from kinecheck.scoring.answers import AnswerValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 DESK_WORKER = ROOT / "examples" / "desk-worker.yaml"

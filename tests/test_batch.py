@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 
 from kinecheck import api
 from kinecheck.cli import app
-from kinecheck.models.report import (
+from kinecheck.render.jsonout import to_bytes
+from kinecheck.scoring.report import (
     Report,
 )
-from kinecheck.render.jsonout import to_bytes
 from strategies import answer_sets
 
 REPORT = TypeAdapter(Report)  # pydantic's own reading and writing of the contract

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kinecheck.conditions import (
+from kinecheck.definitions.conditions import (
     MAX_DEPTH,
     MAX_LENGTH,
     ConditionError,

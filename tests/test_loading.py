@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kinecheck.definitions.loading import load_definitions
 from kinecheck.errors import DefinitionError, InputError
-from kinecheck.loading import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 

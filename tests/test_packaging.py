@@ -95,7 +95,11 @@ def test_the_installed_wheel_works_from_any_folder(tmp_path: Path) -> None:
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
 
     where = _run(
-        [bin_dir / "python", "-c", "import kinecheck.catalog as c; print(c.bundled_root())"],
+        [
+            bin_dir / "python",
+            "-c",
+            "import kinecheck.definitions.catalog as c; print(c.bundled_root())",
+        ],
         elsewhere,
         env,
     ).strip()

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from kinecheck import api
-from kinecheck.asking import BACK, Intro, ReviewRow
-from kinecheck.loading import Definitions
-from kinecheck.plain import PlainAsker, prompt_line
-from kinecheck.quiz import Quiz
+from kinecheck.definitions.loading import Definitions
+from kinecheck.quiz.asking import BACK, Intro, ReviewRow
+from kinecheck.quiz.loop import Quiz
+from kinecheck.quiz.plain import PlainAsker, prompt_line
 
 BOX_AND_ESCAPES = set("\x1b│─╭╮╰╯┃━■□●○✔✓•")
 

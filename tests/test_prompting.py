@@ -17,10 +17,10 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 
 from kinecheck import api
-from kinecheck.asking import BACK, ReviewRow
-from kinecheck.loading import Definitions
-from kinecheck.prompting import TerminalAsker
-from kinecheck.quiz import Quiz
+from kinecheck.definitions.loading import Definitions
+from kinecheck.quiz.asking import BACK, ReviewRow
+from kinecheck.quiz.loop import Quiz
+from kinecheck.quiz.prompting import TerminalAsker
 
 ENTER, DOWN, UP, LEFT, SPACE, BACKSPACE, CTRL_C = (
     "\r",

@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from kinecheck.api import Report, assess, check_answers, load
-from kinecheck.errors import AnswersError
-from kinecheck.models.questionnaire import (
+from kinecheck.definitions.questionnaire import (
     Integer,
     MultiChoice,
     NumberBase,
@@ -30,6 +29,7 @@ from kinecheck.models.questionnaire import (
     Text,
     YesNo,
 )
+from kinecheck.errors import AnswersError
 from kinecheck.render import FORMATS, renderer
 from kinecheck.render.jsonout import render as render_json
 from strategies import answer_sets, raw_answer_sets, without_skipped

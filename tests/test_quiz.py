@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kinecheck import api
-from kinecheck.asking import BACK, Check, Intro, Prompt, ReviewRow, SaveChoice
-from kinecheck.loading import Definitions
-from kinecheck.quiz import Quiz, QuizStopped
+from kinecheck.definitions.loading import Definitions
+from kinecheck.quiz.asking import BACK, Check, Intro, Prompt, ReviewRow, SaveChoice
+from kinecheck.quiz.loop import Quiz, QuizStopped
 
 # A complete, valid set of answers; no self-tests, running so the hours question applies.
 BASE: dict[str, Any] = {

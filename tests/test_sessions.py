@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kinecheck import api, sessions
+from kinecheck import api
+from kinecheck.definitions.loading import Definitions
 from kinecheck.errors import InputError
-from kinecheck.loading import Definitions
+from kinecheck.quiz import sessions
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ UI_AND_STORAGE = (
     "prompt_toolkit",
     "sqlite3",
     "_sqlite3",
-    "kinecheck.prompting",
-    "kinecheck.sessions",
+    "kinecheck.quiz.prompting",
+    "kinecheck.quiz.sessions",
     "kinecheck.clinic",
 )
 # What help does not need either; importing any of them puts `--help` past 10x `python -c pass`.

@@ -18,8 +18,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from kinecheck.prompting import TerminalAsker
-from kinecheck.quiz import Quiz
+from kinecheck.quiz.loop import Quiz
+from kinecheck.quiz.prompting import TerminalAsker
 from test_prompting import BACKSPACE, DOWN, ENTER, keys_for
 from test_quiz import BASE
 from test_take_matches_assess import DEFS, asked_in_order, assessed, plain_line

@@ -19,12 +19,13 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from kinecheck import api, taking
-from kinecheck.flow import next_question
-from kinecheck.plain import PlainAsker
-from kinecheck.prompting import TerminalAsker
-from kinecheck.quiz import Quiz
+from kinecheck import api
+from kinecheck.quiz import taking
+from kinecheck.quiz.loop import Quiz
+from kinecheck.quiz.plain import PlainAsker
+from kinecheck.quiz.prompting import TerminalAsker
 from kinecheck.render.jsonout import render as render_json
+from kinecheck.scoring.flow import next_question
 from strategies import answer_sets
 from test_prompting import ENTER, keys_for
 

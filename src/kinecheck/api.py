@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kinecheck import catalog
-from kinecheck.answers import AnswerValidator, Checked
-from kinecheck.assess import assess
-from kinecheck.loading import Definitions, load_definitions
-from kinecheck.models.report import Report
+from kinecheck.definitions import catalog
+from kinecheck.definitions.loading import Definitions, load_definitions
+from kinecheck.scoring.answers import AnswerValidator, Checked
+from kinecheck.scoring.assess import assess
+from kinecheck.scoring.report import Report
 
 __all__ = ["Checked", "Definitions", "Report", "assess", "assess_raw", "check_answers", "load"]
 

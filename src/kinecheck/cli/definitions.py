@@ -26,8 +26,8 @@ def validate(
 
     Example: kinecheck validate questionnaires/ rules/
     """
-    from kinecheck import catalog
-    from kinecheck.validation import validate_files
+    from kinecheck.definitions import catalog
+    from kinecheck.definitions.validation import validate_files
 
     if not paths:
         targets = list(catalog.questionnaire_files().values())
@@ -60,11 +60,11 @@ def list_questionnaires() -> None:
 
     Example: KINECHECK_PATH=~/clinic kinecheck list
     """
-    from kinecheck import catalog
+    from kinecheck.definitions import catalog
+    from kinecheck.definitions.model_errors import validate_model
+    from kinecheck.definitions.questionnaire import Questionnaire
+    from kinecheck.definitions.yamlsource import load
     from kinecheck.errors import KinecheckError
-    from kinecheck.model_errors import validate_model
-    from kinecheck.models.questionnaire import Questionnaire
-    from kinecheck.yamlsource import load
 
     for qid, path in catalog.questionnaire_files().items():
         try:

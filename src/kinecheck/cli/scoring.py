@@ -94,7 +94,7 @@ def assess(
 
 def _read_answers(name: str) -> Any:
     """Parse an answers file or standard input into a Source; errors name the file and line."""
-    from kinecheck import yamlsource
+    from kinecheck.definitions import yamlsource
     from kinecheck.errors import DefinitionError, InputError
 
     if name == "-":
@@ -137,12 +137,12 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
 
 
 def _batch(defs: Any, answers: str, output: Path | None) -> int:
-    """Stream a JSON Lines batch (see `kinecheck.batch`); return the number of invalid lines."""
+    """Stream a JSON Lines batch (`kinecheck.scoring.batch`); return how many lines failed."""
     import contextlib
 
-    from kinecheck import batch
     from kinecheck.errors import InputError
     from kinecheck.fileio import atomic_writer
+    from kinecheck.scoring import batch
 
     with contextlib.ExitStack() as stack:
         if answers == "-":

@@ -1,4 +1,4 @@
-"""`kinecheck take`: the interactive quiz, then the report (the work is in kinecheck.taking)."""
+"""`kinecheck take`: the interactive quiz, then the report (the work: kinecheck.quiz.taking)."""
 
 from __future__ import annotations
 
@@ -79,13 +79,13 @@ def take(
             f"line by line over a pipe, or `kinecheck assess {questionnaire} --answers FILE`."
         )
     if use_plain:
-        from kinecheck import taking
-        from kinecheck.plain import PlainAsker
+        from kinecheck.quiz import taking
+        from kinecheck.quiz.plain import PlainAsker
 
         options = taking.Options(questionnaire, use_plain, resume, answers, save)
         raise typer.Exit(taking.take(options, PlainAsker()))
-    from kinecheck import taking
-    from kinecheck.prompting import TerminalAsker
+    from kinecheck.quiz import taking
+    from kinecheck.quiz.prompting import TerminalAsker
 
     options = taking.Options(questionnaire, use_plain, resume, answers, save)
     raise typer.Exit(taking.take(options, TerminalAsker()))
@@ -93,7 +93,8 @@ def take(
 
 def _forget(questionnaire: str) -> None:
     """Delete the saved session of a questionnaire (named by id, or by path)."""
-    from kinecheck import catalog, sessions
+    from kinecheck.definitions import catalog
+    from kinecheck.quiz import sessions
 
     qid = questionnaire
     if catalog.looks_like_path(questionnaire):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kinecheck.models.report import Report
+from kinecheck.scoring.report import Report
 
 FORMATS = ("text", "json", "markdown", "html")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from kinecheck.models.report import Report
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.scoring.report import Report
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;"

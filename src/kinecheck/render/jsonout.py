@@ -2,7 +2,7 @@
 
 `render` is what `kinecheck assess --format json` prints. A JSON Lines batch line is the same
 JSON without the indentation, `to_bytes(report)`; batch scoring writes those bytes without
-building the report objects (`kinecheck.assess.Assessor.to_json`), and
+building the report objects (`kinecheck.scoring.assess.Assessor.to_json`), and
 tests/test_batch_equivalence.py holds the two byte for byte equal.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from kinecheck.models.report import Report
+from kinecheck.scoring.report import Report
 
 
 def dumps(data: Any, *, indent: bool = False) -> bytes:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kinecheck.models.report import Report
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.scoring.report import Report
 
 
 def render(report: Report) -> str:

@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from kinecheck.models.report import FindingResult, PlanItem, Report
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.scoring.report import FindingResult, PlanItem, Report
 
 MIN_WIDTH = 40
 EMOJI_SELECTOR = "\ufe0f"

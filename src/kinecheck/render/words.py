@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kinecheck.models.exercises import Dose
-from kinecheck.models.report import DoseOut, PlanItem
+from kinecheck.definitions.exercises import Dose
+from kinecheck.scoring.report import DoseOut, PlanItem
 
 LEVEL_WORDS = {
     "emergency": "Emergency",

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kinecheck.loading import Definitions
-from kinecheck.models.questionnaire import QuestionBase
+from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.questionnaire import QuestionBase
 
 
 def applies(defs: Definitions, question_id: str, answers: Mapping[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from kinecheck.errors import AnswersError, InputError
 from kinecheck.places import data_dir
 
 if TYPE_CHECKING:
-    from kinecheck.loading import Definitions
+    from kinecheck.definitions.loading import Definitions
 
 FORMAT = 1
 
@@ -106,7 +106,7 @@ def restore(defs: Definitions, saved: Saved) -> Restored:
     The check is the same one that answers files get, so a saved answer that the new version
     no longer accepts is dropped with the reason, and the quiz asks that question again.
     """
-    from kinecheck.answers import AnswerValidator
+    from kinecheck.scoring.answers import AnswerValidator
 
     ref = defs.questionnaire_ref
     changed = saved.questionnaire.get("sha256") != ref.sha256

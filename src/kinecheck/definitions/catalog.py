@@ -18,9 +18,9 @@ _SUFFIXES = (".yaml", ".yml", ".json")
 
 def bundled_root() -> Path:
     """The folder holding the bundled definitions (inside the wheel, or the source checkout)."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "bundled"
-    return packaged if packaged.is_dir() else here.parent.parent
+    package = Path(__file__).resolve().parent.parent  # src/kinecheck, or site-packages/kinecheck
+    packaged = package / "bundled"
+    return packaged if packaged.is_dir() else package.parent.parent
 
 
 def search_roots() -> list[Path]:

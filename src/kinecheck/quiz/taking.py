@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kinecheck import api, sessions
-from kinecheck.answers import AnswerValidator
-from kinecheck.asking import FORMAT_BY_SUFFIX, Asker
+from kinecheck import api
+from kinecheck.definitions.loading import Definitions
 from kinecheck.errors import AnswersError, DefinitionError, InputError
 from kinecheck.fileio import write_atomic
-from kinecheck.loading import Definitions
-from kinecheck.models.report import Report
-from kinecheck.quiz import Quiz, QuizStopped
+from kinecheck.quiz import sessions
+from kinecheck.quiz.asking import FORMAT_BY_SUFFIX, Asker
+from kinecheck.quiz.loop import Quiz, QuizStopped
+from kinecheck.scoring.answers import AnswerValidator
+from kinecheck.scoring.report import Report
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -161,7 +162,7 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
 
 def _prefill(defs: Definitions, path: Path) -> Any:
     """Read and check a pre-fill file (partial answers are fine; wrong ones are errors)."""
-    from kinecheck import yamlsource
+    from kinecheck.definitions import yamlsource
 
     try:
         data = yamlsource.parse(yamlsource.read_text(path), path).data

@@ -11,9 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
-from kinecheck.loading import Definitions
-from kinecheck.models.questionnaire import (
+from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.questionnaire import (
     NOT_SURE,
     Integer,
     MultiChoice,
@@ -26,6 +25,7 @@ from kinecheck.models.questionnaire import (
     choice_ids,
     choice_label,
 )
+from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
 
 Checker = Callable[[Any], tuple[Any, str | None]]
 _MISSING = object()

@@ -1,6 +1,7 @@
 """Rule sets: findings scored from point rows, referral reasons, plan status and exercise choice.
 
-Every `when` is a condition in the language of `kinecheck.conditions`, checked at load time.
+Every `when` is a condition in the language of `kinecheck.definitions.conditions`, checked at
+load time.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Annotated, Literal
 
-from kinecheck.models.base import Check, Id, Strict, model
+from kinecheck.definitions.base import Check, Id, Strict, model
 
 Said = Annotated[str, Check(strip_whitespace=True, min_length=1)]
 FindingLevel = Literal["likely", "possible"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kinecheck.models.questionnaire import choice_ids
-from kinecheck.models.report import (
+from kinecheck.definitions.questionnaire import choice_ids
+from kinecheck.definitions.rules import REFERRAL_ORDER
+from kinecheck.scoring.report import (
     SCHEMA_VERSION,
     DoseOut,
     Evidence,
@@ -23,18 +24,17 @@ from kinecheck.models.report import (
     ReferralResult,
     Report,
 )
-from kinecheck.models.rules import REFERRAL_ORDER
 
 if TYPE_CHECKING:
-    from kinecheck.loading import CompiledFinding, Definitions
-    from kinecheck.models.rules import FindingLevel, PlanStatus
+    from kinecheck.definitions.loading import CompiledFinding, Definitions
+    from kinecheck.definitions.rules import FindingLevel, PlanStatus
 
 Answers = Mapping[str, Any]
 KIND_ORDER = ("mobility", "stability")  # every mobility exercise comes before any stability one
 
 
 def assess(defs: Definitions, answers: Answers) -> Report:
-    """Turn checked answers (see `kinecheck.answers`) into a report; same inputs, same report."""
+    """Turn checked answers (`kinecheck.scoring.answers`) into a report; pure and deterministic."""
     context = dict(answers)  # what later conditions see: answers, then findings and level
     findings = []
     for compiled in defs.findings:

@@ -21,7 +21,7 @@ from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.keys import Keys
 from questionary.prompts.common import InquirerControl
 
-from kinecheck.asking import (
+from kinecheck.quiz.asking import (
     BACK,
     BACK_WORDS,
     SAVE_FORMATS,

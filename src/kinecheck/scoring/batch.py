@@ -18,13 +18,13 @@ from typing import IO, TYPE_CHECKING
 
 import orjson
 
-from kinecheck.answers import AnswerValidator
-from kinecheck.assess import assess
 from kinecheck.errors import AnswerProblem, AnswersError
 from kinecheck.render.jsonout import to_bytes
+from kinecheck.scoring.answers import AnswerValidator
+from kinecheck.scoring.assess import assess
 
 if TYPE_CHECKING:
-    from kinecheck.loading import Definitions
+    from kinecheck.definitions.loading import Definitions
 
 
 def run(defs: Definitions, source: IO[bytes], sink: IO[bytes]) -> int:

@@ -1,10 +1,10 @@
 """What every model shares: frozen stdlib dataclasses that pydantic validates on load.
 
 The models are plain dataclasses, not pydantic models, so that code which only reads them
-(scoring, rendering) never imports pydantic, whose
-import alone costs several times Python's own start-up. Validation is pydantic's all the same:
-`kinecheck.model_errors` runs a `TypeAdapter` over these classes. Constraints are written as
-`Check(...)` markers, which become pydantic constraints only when a validator is built.
+(scoring, rendering) never imports pydantic, whose import alone costs several times Python's
+own start-up. Validation is pydantic's all the same: `kinecheck.definitions.model_errors` runs
+a `TypeAdapter` over these classes. Constraints are written as `Check(...)` markers, which
+become pydantic constraints only when a validator is built.
 """
 
 from __future__ import annotations
@@ -76,3 +76,12 @@ class Strict:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
         return f"{self.__class__.__name__}({fields})"
+
+
+@model
+class DefinitionRef(Strict):
+    """Which definition file (id, version, sha256 of its bytes) a report was made with."""
+
+    id: str
+    version: str
+    sha256: str

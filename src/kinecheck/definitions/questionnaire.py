@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from kinecheck.models.base import Check, Id, Strict, model
+from kinecheck.definitions.base import Check, Id, Strict, model
 
 NOT_SURE = "not_sure"
 

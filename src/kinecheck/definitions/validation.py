@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kinecheck import yamlsource
-from kinecheck.errors import DefinitionError, InputError, Problem
-from kinecheck.loading import (
+from kinecheck.definitions import yamlsource
+from kinecheck.definitions.loading import (
     default_rules_path,
     iter_definition_files,
     kind_of,
     load_definitions,
 )
-from kinecheck.model_errors import validate_model
-from kinecheck.models.questionnaire import Questionnaire
-from kinecheck.models.rules import RuleSet
+from kinecheck.definitions.model_errors import validate_model
+from kinecheck.definitions.questionnaire import Questionnaire
+from kinecheck.definitions.rules import RuleSet
+from kinecheck.errors import DefinitionError, InputError, Problem
 
 
 def validate_files(paths: list[Path]) -> dict[Path, list[Problem]]:
@@ -85,7 +85,7 @@ def _questionnaire_for(rules_path: Path, questionnaire_id: str) -> Path | None:
         candidate = folder / f"{questionnaire_id}{ext}"
         if candidate.is_file():
             return candidate
-    from kinecheck import catalog
+    from kinecheck.definitions import catalog
 
     return catalog.questionnaire_files().get(questionnaire_id)
 

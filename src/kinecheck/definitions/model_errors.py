@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from kinecheck import yamlsource
+from kinecheck.definitions import yamlsource
 from kinecheck.errors import Problem, closest, did_you_mean
 
 M = TypeVar("M")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from kinecheck.models.base import Strict, model
-from kinecheck.models.rules import FindingLevel, PlanStatus, ReferralLevel
+from kinecheck.definitions.base import DefinitionRef, Strict, model
+from kinecheck.definitions.rules import FindingLevel, PlanStatus, ReferralLevel
 
 SCHEMA_VERSION = 1
 
@@ -17,15 +17,6 @@ class Out(Strict):
 
     pydantic reads a JSON report back into them, and the tests hold the two equal.
     """
-
-
-@model
-class DefinitionRef(Out):
-    """Which definition file a report was made with."""
-
-    id: str
-    version: str
-    sha256: str
 
 
 @model

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from kinecheck.asking import (
+from kinecheck.quiz.asking import (
     BACK,
     BACK_WORDS,
     SAVE_FORMATS,

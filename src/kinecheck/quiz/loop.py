@@ -1,7 +1,7 @@
 """The quiz loop every front end shares: which question, going back, the review, stopping safely.
 
-It never touches a terminal: an `Asker` (see `kinecheck.asking`) shows the prompts. What comes
-next and which answers still apply come from `kinecheck.flow`, and every answer goes through
+It never touches a terminal: an `Asker` (see `kinecheck.quiz.asking`) shows the prompts. What comes
+next and which answers still apply come from `kinecheck.scoring.flow`, and every answer goes through
 `AnswerValidator.check_one`, the same check `kinecheck assess` applies to answers files.
 """
 
@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from kinecheck.answers import AnswerValidator
-from kinecheck.asking import BACK, Asker, Check, Intro, Option, Prompt, ReviewRow
-from kinecheck.flow import applies, next_question, progress, prune
-from kinecheck.loading import Definitions
-from kinecheck.models.questionnaire import (
+from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.questionnaire import (
     Integer,
     MultiChoice,
     NumberBase,
@@ -26,6 +23,9 @@ from kinecheck.models.questionnaire import (
     choice_ids,
     choice_label,
 )
+from kinecheck.quiz.asking import BACK, Asker, Check, Intro, Option, Prompt, ReviewRow
+from kinecheck.scoring.answers import AnswerValidator
+from kinecheck.scoring.flow import applies, next_question, progress, prune
 
 StopReason = Literal["interrupted", "end_of_input"]
 

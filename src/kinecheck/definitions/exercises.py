@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Annotated, Literal
 
-from kinecheck.models.base import Check, Id, Strict, model
+from kinecheck.definitions.base import Check, Id, Strict, model
 
 Positive = Annotated[int, Check(ge=1)]
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kinecheck import yamlsource
-from kinecheck.conditions import Condition, ConditionError, Symbol, compile_condition
-from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
-from kinecheck.models.exercises import ExerciseLibrary
-from kinecheck.models.questionnaire import (
+from kinecheck.definitions import yamlsource
+from kinecheck.definitions.base import DefinitionRef
+from kinecheck.definitions.conditions import Condition, ConditionError, Symbol, compile_condition
+from kinecheck.definitions.exercises import ExerciseLibrary
+from kinecheck.definitions.questionnaire import (
     MultiChoice,
     NumberBase,
     QuestionBase,
@@ -26,8 +26,8 @@ from kinecheck.models.questionnaire import (
     YesNo,
     choice_ids,
 )
-from kinecheck.models.report import DefinitionRef
-from kinecheck.models.rules import REFERRAL_ORDER, Cap, Finding, Reason, RuleSet, StatusRule
+from kinecheck.definitions.rules import REFERRAL_ORDER, Cap, Finding, Reason, RuleSet, StatusRule
+from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
 
 M = TypeVar("M")
 FINDING_VALUES = frozenset({"none", "possible", "likely"})
@@ -402,7 +402,9 @@ def _load(
             raise
         problems.append(Problem(str(exc)))  # an empty or unreadable rules file or library
         return None, None
-    from kinecheck.model_errors import validate_model  # pydantic: only when files are read
+    from kinecheck.definitions.model_errors import (
+        validate_model,  # pydantic: only when files are read
+    )
 
     parsed, found = validate_model(model, source)
     problems.extend(found)

@@ -1,6 +1,6 @@
 """What a front end needs to ask one question: plain data, no definitions and no UI library.
 
-The quiz loop (`kinecheck.quiz`) turns a question into a `Prompt`; a front end (`prompting` for
+The quiz loop (`kinecheck.quiz.loop`) turns a question into a `Prompt`; a front end (`prompting` for
 terminals, `plain` for screen readers and pipes) shows it and returns what the person typed.
 Keeping this module free of pydantic and questionary keeps the front ends swappable and the
 start-up light.

@@ -1,1 +1,0 @@
-"""Pydantic models for definitions (questionnaire, rules, exercises) and for the report."""
