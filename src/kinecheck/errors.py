@@ -8,6 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# Exit codes, the same for every command (docs/contract.md).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check failed: `validate` found problems
+EXIT_BAD_INPUT = 2  # usage, unreadable or invalid answers or definitions; every problem listed
+EXIT_INTERRUPTED = 130  # Ctrl-C (or a closed terminal), after saving progress
+
 
 @dataclass(frozen=True)
 class Problem:

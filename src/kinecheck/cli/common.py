@@ -9,9 +9,9 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 
-F = TypeVar("F", bound=Callable[..., Any])
+from kinecheck.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def err(message: str) -> None:

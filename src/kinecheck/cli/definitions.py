@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-from kinecheck.cli.common import EXIT_FAILED, err, fail, friendly_errors
+from kinecheck.cli.common import err, fail, friendly_errors
+from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
+from kinecheck.errors import EXIT_FAILED
 
 
 @friendly_errors
@@ -81,7 +83,7 @@ def list_questionnaires() -> None:
 def exercises(
     exercise_id: str = typer.Argument(None, metavar="ID", help="Show this exercise in full."),
     questionnaire: str = typer.Option(
-        "knee-pain", "--questionnaire", "-q", help="Whose exercise library to show."
+        DEFAULT_QUESTIONNAIRE, "--questionnaire", "-q", help="Whose exercise library to show."
     ),
 ) -> None:
     """List the exercise library, or show one exercise in full (variants, dose, steps).

@@ -10,17 +10,16 @@ from typing import IO, Any
 
 import typer
 
-from kinecheck.cli.common import EXIT_BAD_INPUT, err, friendly_errors
+from kinecheck.cli.common import err, friendly_errors
+from kinecheck.errors import EXIT_BAD_INPUT
+from kinecheck.render.formats import FORMATS, JSON_LINES
+
+FORMAT_NAMES = tuple(f.name for f in FORMATS)
 
 
-class Format(StrEnum):
-    """Output formats of `assess`."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-    jsonl = "jsonl"
+# --format's choices: the report formats, and JSON Lines for batches (one home: render.formats)
+Format = StrEnum("Format", [(name, name) for name in (*FORMAT_NAMES, JSON_LINES)])  # type: ignore[misc]
+TEXT = Format("text")
 
 
 QUESTIONNAIRE_ARG = typer.Argument(
@@ -42,7 +41,7 @@ def assess(
         "A .jsonl file holds one answer set per line and gives one JSON report per line.",
     ),
     fmt: Format = typer.Option(
-        Format.text,
+        TEXT,
         "--format",
         "-f",
         help="text (for people), json (the contract), markdown, html; jsonl reads and writes "
@@ -72,16 +71,17 @@ def assess(
     """
     from kinecheck import api
     from kinecheck.errors import AnswersError
+    from kinecheck.scoring.answers_files import is_json_lines, read_answers, shown_name
 
     defs = api.load(questionnaire, rules)
-    if fmt is Format.jsonl or answers.endswith(".jsonl"):
+    if fmt.value == JSON_LINES or is_json_lines(answers):
         failed = _batch(defs, answers, output)
         raise typer.Exit(EXIT_BAD_INPUT if failed else 0)
-    source = _read_answers(answers)
+    source = read_answers(answers)
     try:
         checked = api.check_answers(defs, source.data)
     except AnswersError as exc:
-        exc.source = answers if answers != "-" else "standard input"
+        exc.source = shown_name(answers)
         exc.problems = [
             dataclasses.replace(p, line=source.lines.get((p.question,))) for p in exc.problems
         ]
@@ -90,30 +90,6 @@ def assess(
         err(f"warning: {warning}")
     report = api.assess(defs, checked.answers)
     _emit(report, fmt.value, output)
-
-
-def _read_answers(name: str) -> Any:
-    """Parse an answers file or standard input into a Source; errors name the file and line."""
-    from kinecheck.definitions import yamlsource
-    from kinecheck.errors import DefinitionError, InputError
-
-    if name == "-":
-        raw, path = sys.stdin.buffer.read(), Path("<stdin>")
-        if not raw.strip():
-            raise InputError("no answers on standard input")
-    else:
-        path = Path(name)
-        raw = yamlsource.read_text(path)
-    try:
-        source = yamlsource.parse(raw, path)
-    except DefinitionError as exc:
-        raise InputError("; ".join(str(p) for p in exc.problems)) from None
-    if not isinstance(source.data, dict):
-        raise InputError(
-            f"{path}: expected a mapping from question id to answer, "
-            "one 'question_id: answer' per line (for example 'age: 41')"
-        )
-    return source
 
 
 def _emit(report: Any, fmt: str, output: Path | None) -> None:
@@ -137,15 +113,19 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
 
 
 def _batch(defs: Any, answers: str, output: Path | None) -> int:
-    """Stream a JSON Lines batch (`kinecheck.scoring.batch`); return how many lines failed."""
+    """Stream a JSON Lines batch, one record per line; return how many lines failed."""
     import contextlib
+    import os
+    import stat
 
     from kinecheck.errors import InputError
     from kinecheck.fileio import atomic_writer
-    from kinecheck.scoring import batch
+    from kinecheck.render.jsonout import jsonl_record
+    from kinecheck.scoring.answers_files import STDIN
+    from kinecheck.scoring.batch import score_lines
 
     with contextlib.ExitStack() as stack:
-        if answers == "-":
+        if answers == STDIN:
             source: IO[bytes] = sys.stdin.buffer
         else:
             path = Path(answers)
@@ -156,7 +136,16 @@ def _batch(defs: Any, answers: str, output: Path | None) -> int:
             except OSError as exc:
                 raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
         sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout.buffer
-        failed = batch.run(defs, source, sink)
+        # from a pipe or a terminal, each report goes out as soon as its line has arrived
+        streaming = not stat.S_ISREG(os.fstat(source.fileno()).st_mode)
+        failed = 0
+        for result in score_lines(defs, source):
+            for warning in result.warnings:
+                err(f"warning: line {result.number}: {warning}")
+            failed += result.report is None
+            sink.write(jsonl_record(result))
+            if streaming:
+                sink.flush()
     if failed:
         err(
             f"error: {failed} line{'s' if failed != 1 else ''} had invalid answers "

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from kinecheck.cli.common import fail, friendly_errors
+from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
 
 
 def plain_wanted(flag: bool) -> bool:
@@ -31,7 +32,7 @@ def _has_terminal() -> bool:
 
 @friendly_errors
 def take(
-    questionnaire: str = typer.Argument("knee-pain", help="Questionnaire id or path."),
+    questionnaire: str = typer.Argument(DEFAULT_QUESTIONNAIRE, help="Questionnaire id or path."),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the quiz you stopped (Ctrl-C) at its first open question."
     ),

@@ -13,7 +13,7 @@ from pathlib import Path
 from kinecheck.errors import InputError, did_you_mean
 
 DEFAULT_QUESTIONNAIRE = "knee-pain"
-_SUFFIXES = (".yaml", ".yml", ".json")
+DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")  # what a definition (or answers) file may be
 
 
 def bundled_root() -> Path:
@@ -36,14 +36,16 @@ def questionnaire_files() -> dict[str, Path]:
         folder = root / "questionnaires"
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
-                if path.suffix in _SUFFIXES and path.stem not in found:
+                if path.suffix in DEFINITION_SUFFIXES and path.stem not in found:
                     found[path.stem] = path
     return found
 
 
 def looks_like_path(name: str) -> bool:
     """True when the user named a file rather than a questionnaire id."""
-    return os.sep in name or "/" in name or name.endswith(_SUFFIXES) or Path(name).is_file()
+    return (
+        os.sep in name or "/" in name or name.endswith(DEFINITION_SUFFIXES) or Path(name).is_file()
+    )
 
 
 def resolve(name: str) -> Path:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from kinecheck.definitions import yamlsource
 from kinecheck.definitions.base import DefinitionRef
+from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
 from kinecheck.definitions.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.definitions.exercises import ExerciseLibrary
 from kinecheck.definitions.questionnaire import (
@@ -460,7 +461,7 @@ def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:
     """By convention `<root>/questionnaires/<id>.yaml` has its rules at `<root>/rules/<id>.yaml`."""
     root = questionnaire_path.resolve().parent.parent
     for name in (questionnaire_id, questionnaire_path.stem):
-        for ext in (".yaml", ".yml", ".json"):
+        for ext in DEFINITION_SUFFIXES:
             candidate = root / "rules" / f"{name}{ext}"
             if candidate.is_file():
                 return candidate
@@ -489,8 +490,7 @@ def iter_definition_files(paths: Iterable[Path]) -> list[Path]:
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.suffix in (".yaml", ".yml", ".json")
-                    and "cases" not in p.relative_to(path).parts
+                    if p.suffix in DEFINITION_SUFFIXES and "cases" not in p.relative_to(path).parts
                 )
             )
         else:

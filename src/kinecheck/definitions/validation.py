@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kinecheck.definitions import yamlsource
+from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
 from kinecheck.definitions.loading import (
     default_rules_path,
     iter_definition_files,
@@ -81,7 +82,7 @@ def _check(q_path: Path, rules_path: Path | None) -> list[Problem]:
 
 def _questionnaire_for(rules_path: Path, questionnaire_id: str) -> Path | None:
     folder = rules_path.resolve().parent.parent / "questionnaires"
-    for ext in (".yaml", ".yml", ".json"):
+    for ext in DEFINITION_SUFFIXES:
         candidate = folder / f"{questionnaire_id}{ext}"
         if candidate.is_file():
             return candidate

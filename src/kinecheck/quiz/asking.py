@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from kinecheck.numbers import number_text
+
 Kind = Literal["single", "multi", "yes_no", "number", "text"]
 Check = Callable[[Any], tuple[Any, "str | None"]]
 """Normalise one raw answer or say why it is not allowed (wraps AnswerValidator.check_one)."""
@@ -33,21 +35,6 @@ class _Back:
 
 BACK: Any = _Back()
 BACK_WORDS = frozenset({"back", "b", "<"})
-SAVE_FORMATS = (
-    ("markdown", "Markdown", ".md"),
-    ("html", "HTML", ".html"),
-    ("json", "JSON", ".json"),
-)
-"""Report formats offered after the quiz: (format, name, file extension)."""
-FORMAT_BY_SUFFIX = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".json": "json",
-    ".txt": "text",
-}
-"""The format `--save PATH` writes, by the file's extension."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +82,7 @@ class Prompt:
     @property
     def range_text(self) -> str:
         """'0 to 24 hours', with the scale's end labels when it has them."""
-        low, high = _num(self.minimum), _num(self.maximum)
+        low, high = number_text(self.minimum), number_text(self.maximum)
         if self.min_label:
             low += f" ({self.min_label})"
         if self.max_label:
@@ -119,14 +106,8 @@ class Prompt:
         if self.kind in ("single", "yes_no"):
             return self.label_of(value)
         if self.kind == "number":
-            return _num(value) + (f" {self.unit}" if self.unit else "")
+            return number_text(value) + (f" {self.unit}" if self.unit else "")
         return str(value)
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 @dataclass(frozen=True)

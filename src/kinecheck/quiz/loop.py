@@ -23,6 +23,7 @@ from kinecheck.definitions.questionnaire import (
     choice_ids,
     choice_label,
 )
+from kinecheck.numbers import number_text
 from kinecheck.quiz.asking import BACK, Asker, Check, Intro, Option, Prompt, ReviewRow
 from kinecheck.scoring.answers import AnswerValidator
 from kinecheck.scoring.flow import applies, next_question, progress, prune
@@ -246,8 +247,7 @@ def answer_words(question: QuestionBase, value: Any) -> str:
     if isinstance(question, SingleChoice | YesNo):
         return choice_label(question, value)
     if isinstance(question, NumberBase):
-        text = str(int(value)) if float(value).is_integer() else str(value)
-        return text + (f" {question.unit}" if question.unit else "")
+        return number_text(value) + (f" {question.unit}" if question.unit else "")
     return str(value)
 
 

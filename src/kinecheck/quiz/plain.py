@@ -13,13 +13,13 @@ from typing import Any, TextIO
 from kinecheck.quiz.asking import (
     BACK,
     BACK_WORDS,
-    SAVE_FORMATS,
     Check,
     Intro,
     Prompt,
     ReviewRow,
     SaveChoice,
 )
+from kinecheck.render.formats import SAVE_FORMATS
 
 _YES_NO_WORDS = {"y": "yes", "n": "no", "not sure": "not_sure", "unsure": "not_sure"}
 
@@ -119,7 +119,7 @@ class PlainAsker:
 
     def offer_save(self, default_stem: str) -> SaveChoice | None:
         """Offer Markdown, HTML or JSON, then a file name with a default."""
-        choices = ", ".join(f"{n} {name}" for n, (_, name, _) in enumerate(SAVE_FORMATS, 2))
+        choices = ", ".join(f"{n} {f.title}" for n, f in enumerate(SAVE_FORMATS, 2))
         while True:
             line = self._read(
                 f"Save this report to a file? 1 No, {choices}. "
@@ -128,7 +128,8 @@ class PlainAsker:
             if line in ("", "1") or line.lower() in ("n", "no"):
                 return None
             if line.isdigit() and 2 <= int(line) <= len(SAVE_FORMATS) + 1:
-                fmt, _, ext = SAVE_FORMATS[int(line) - 2]
+                chosen = SAVE_FORMATS[int(line) - 2]
+                fmt, ext = chosen.name, chosen.suffix
                 break
             self.say(f"Not accepted: type a number from 1 to {len(SAVE_FORMATS) + 1}.")
         default = default_stem + ext

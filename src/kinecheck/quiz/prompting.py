@@ -24,13 +24,13 @@ from questionary.prompts.common import InquirerControl
 from kinecheck.quiz.asking import (
     BACK,
     BACK_WORDS,
-    SAVE_FORMATS,
     Check,
     Intro,
     Prompt,
     ReviewRow,
     SaveChoice,
 )
+from kinecheck.render.formats import BY_NAME, SAVE_FORMATS
 
 STYLE = questionary.Style(
     [
@@ -152,7 +152,7 @@ class TerminalAsker:
                 "Save this report to a file?",
                 choices=[
                     questionary.Choice("No", value="no"),
-                    *(questionary.Choice(name, value=f) for f, name, _ in SAVE_FORMATS),
+                    *(questionary.Choice(f.title, value=f.name) for f in SAVE_FORMATS),
                 ],
                 style=STYLE,
                 instruction="(Up/Down, Enter)",
@@ -160,7 +160,7 @@ class TerminalAsker:
         )
         if fmt == "no":
             return None
-        ext = next(e for f, _, e in SAVE_FORMATS if f == fmt)
+        ext = BY_NAME[fmt].suffix
         path = _run(
             questionary.text(
                 "File name:",

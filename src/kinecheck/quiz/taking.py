@@ -16,16 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from kinecheck import api
+from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
 from kinecheck.definitions.loading import Definitions
-from kinecheck.errors import AnswersError, DefinitionError, InputError
+from kinecheck.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    AnswersError,
+    InputError,
+)
 from kinecheck.fileio import write_atomic
 from kinecheck.quiz import sessions
-from kinecheck.quiz.asking import FORMAT_BY_SUFFIX, Asker
+from kinecheck.quiz.asking import Asker
 from kinecheck.quiz.loop import Quiz, QuizStopped
+from kinecheck.render.formats import FORMAT_BY_SUFFIX
 from kinecheck.scoring.answers import AnswerValidator
 from kinecheck.scoring.report import Report
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def report_format(path: Path) -> str:
 def resume_command(opts: Options) -> str:
     """The command that continues this quiz."""
     parts = ["kinecheck", "take"]
-    if opts.questionnaire != "knee-pain":
+    if opts.questionnaire != DEFAULT_QUESTIONNAIRE:
         parts.append(shlex.quote(opts.questionnaire))
     if opts.plain:
         parts.append("--plain")
@@ -162,16 +168,11 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
 
 def _prefill(defs: Definitions, path: Path) -> Any:
     """Read and check a pre-fill file (partial answers are fine; wrong ones are errors)."""
-    from kinecheck.definitions import yamlsource
+    from kinecheck.scoring.answers_files import read_answers
 
+    source = read_answers(str(path))
     try:
-        data = yamlsource.parse(yamlsource.read_text(path), path).data
-    except DefinitionError as exc:
-        raise InputError("; ".join(str(p) for p in exc.problems)) from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping from question id to answer")
-    try:
-        return AnswerValidator(defs).validate(data, partial=True)
+        return AnswerValidator(defs).validate(source.data, partial=True)
     except AnswersError as exc:
         exc.source = str(path)
         raise

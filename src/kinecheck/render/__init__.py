@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kinecheck.scoring.report import Report
+from kinecheck.render.formats import FORMATS as _FORMATS
 
-FORMATS = ("text", "json", "markdown", "html")
+if TYPE_CHECKING:
+    from kinecheck.scoring.report import Report
+
+__all__ = ["FORMATS", "renderer"]
+
+FORMATS = tuple(f.name for f in _FORMATS)  # the format names, for callers that loop over them
 
 
 def renderer(fmt: str) -> Callable[[Report], str]:

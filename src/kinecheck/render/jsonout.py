@@ -1,9 +1,8 @@
 """The JSON report of contract.md (schema_version 1).
 
 `render` is what `kinecheck assess --format json` prints. A JSON Lines batch line is the same
-JSON without the indentation, `to_bytes(report)`; batch scoring writes those bytes without
-building the report objects (`kinecheck.scoring.assess.Assessor.to_json`), and
-tests/test_batch_equivalence.py holds the two byte for byte equal.
+JSON without the indentation (`to_bytes`), or an error record `{"line": N, "errors": [...]}`
+for a line whose answers were invalid (`jsonl_record`).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from kinecheck.scoring.batch import LineResult
 from kinecheck.scoring.report import Report
 
 
@@ -43,3 +43,11 @@ def to_bytes(report: Report) -> bytes:
 def render(report: Report) -> str:
     """Indented JSON for files and people."""
     return dumps(report, indent=True).decode() + "\n"
+
+
+def jsonl_record(result: LineResult) -> bytes:
+    """One output line of a batch, newline included."""
+    if result.report is not None:
+        return to_bytes(result.report) + b"\n"
+    errors = [p.as_dict() for p in result.problems]
+    return dumps({"line": result.number, "errors": errors}) + b"\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kinecheck.definitions.exercises import Dose
+from kinecheck.numbers import number_text
 from kinecheck.scoring.report import DoseOut, PlanItem
 
 LEVEL_WORDS = {
@@ -28,9 +29,7 @@ def answer_text(value: Any) -> str:
         return ", ".join(answer_text(v) for v in value)
     if isinstance(value, str):
         return value.replace("_", " ")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return number_text(value)
 
 
 def dose_text(dose: DoseOut | Dose, sides: str) -> str:

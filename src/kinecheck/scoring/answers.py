@@ -26,14 +26,11 @@ from kinecheck.definitions.questionnaire import (
     choice_label,
 )
 from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
+from kinecheck.numbers import number_text
 
 Checker = Callable[[Any], tuple[Any, str | None]]
 _MISSING = object()
 _BOOL_WORDS = {True: "yes", False: "no"}
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def shown(value: Any) -> str:
@@ -42,8 +39,8 @@ def shown(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
-        return _fmt(value)
+    if isinstance(value, float):
+        return number_text(value)
     if isinstance(value, list):
         return "[" + ", ".join(shown(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -57,7 +54,7 @@ def allowed_text(question: QuestionBase) -> str:
         whole = isinstance(question, Integer | Scale)
         unit = f" ({question.unit})" if question.unit else ""
         kind = "a whole number" if whole else "a number"
-        return f"{kind} from {_fmt(question.min)} to {_fmt(question.max)}{unit}"
+        return f"{kind} from {number_text(question.min)} to {number_text(question.max)}{unit}"
     if isinstance(question, MultiChoice):
         return "a list of: " + ", ".join(choice_ids(question))
     if isinstance(question, SingleChoice | YesNo):
@@ -70,7 +67,7 @@ def _number_checker(question: NumberBase) -> Checker:
     whole = isinstance(question, Integer | Scale)
     low, high = question.min, question.max
     unit = f" {question.unit}" if question.unit else ""
-    range_msg = f"must be between {_fmt(low)} and {_fmt(high)}{unit}"
+    range_msg = f"must be between {number_text(low)} and {number_text(high)}{unit}"
 
     def check(value: Any) -> tuple[Any, str | None]:
         if type(value) is int and low <= value <= high:  # fast path: the usual valid answer
