@@ -21,7 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.definitions.questionnaire import (
     Integer,
     MultiChoice,

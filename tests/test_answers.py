@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kinecheck import api
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.errors import AnswersError
 from kinecheck.scoring.answers import AnswerValidator
 

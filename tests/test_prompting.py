@@ -17,7 +17,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 
 from kinecheck import api
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.quiz.asking import BACK, ReviewRow
 from kinecheck.quiz.loop import Quiz
 from kinecheck.quiz.prompting import TerminalAsker

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kinecheck import api
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.quiz.asking import BACK, Check, Intro, Prompt, ReviewRow, SaveChoice
 from kinecheck.quiz.loop import Quiz, QuizStopped
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kinecheck import api
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.errors import InputError
 from kinecheck.quiz import sessions
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from kinecheck.definitions import catalog
-from kinecheck.definitions.loading import Definitions, load_definitions
+from kinecheck.definitions.compiled import Definitions
+from kinecheck.definitions.loading import load_definitions
 from kinecheck.scoring.answers import AnswerValidator, Checked
 from kinecheck.scoring.assess import assess
 from kinecheck.scoring.report import Report

@@ -17,7 +17,7 @@ from kinecheck.errors import AnswersError, InputError
 from kinecheck.places import data_dir
 
 if TYPE_CHECKING:
-    from kinecheck.definitions.loading import Definitions
+    from kinecheck.definitions.compiled import Definitions
 
 FORMAT = 1
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from kinecheck import api
 from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,

@@ -26,7 +26,7 @@ from kinecheck.scoring.report import (
 )
 
 if TYPE_CHECKING:
-    from kinecheck.definitions.loading import CompiledFinding, Definitions
+    from kinecheck.definitions.compiled import CompiledFinding, Definitions
     from kinecheck.definitions.rules import FindingLevel, PlanStatus
 
 Answers = Mapping[str, Any]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from kinecheck.definitions.loading import Definitions
+from kinecheck.definitions.compiled import Definitions
 from kinecheck.errors import AnswerProblem, AnswersError
 from kinecheck.scoring.answers import AnswerValidator
 from kinecheck.scoring.assess import assess
