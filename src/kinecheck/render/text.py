@@ -6,21 +6,25 @@ paragraphs, lists and frames. Lists hang their wrapped lines under the text, not
 marker, so the report stays readable at 40 columns. On a colour terminal headings are bold and
 the referral is framed in its level's colour; colour is never the only cue (levels are written
 out) and NO_COLOR turns it off. `plain=True` drops frames and marks, for screen readers.
+
+Columns are measured by wcwidth rather than a table of our own, which got emoji with a skin
+tone or in a ZWJ sequence wrong, so frames came out ragged. wcwidth is imported only for text
+beyond printable ASCII and our frame characters: its import (about 30 ms) would otherwise slow
+down every report, and most are ASCII.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
 from kinecheck.scoring.report import FindingResult, PlanItem, Report
 
 MIN_WIDTH = 40
-EMOJI_SELECTOR = "\ufe0f"
 MAX_FILE_WIDTH = 100
 
 # ANSI SGR parameters; used only when writing to a colour terminal
@@ -44,27 +48,36 @@ def points(n: int) -> str:
     return f"{n} point{'' if n == 1 else 's'}"
 
 
-def cells(text: str) -> int:
-    """Columns a string takes in a terminal.
+# One column each, as wcwidth measures them too (tests check): printable ASCII and what we draw.
+NARROW = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("".join(BOX))
+_OUR_SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colour codes Layout.style writes
 
-    Wide East Asian characters take two; marks that combine with the character before
-    (accents) and format characters take none; the emoji selector U+FE0F widens a narrow
-    character before it to two, as terminals draw it.
+
+def cells(text: str) -> int:
+    """Columns a string takes in a terminal, as wcwidth measures them.
+
+    wcswidth says -1 for a string with a control character; a terminal draws nothing for one
+    (or acts on it), so those then count as no column, and escape sequences as none either.
     """
-    if text.isascii():
+    if NARROW.issuperset(text):
         return len(text)
-    total = previous = 0
-    for c in text:
-        if c == EMOJI_SELECTOR:
-            total += 1 if previous == 1 else 0
-            previous = 2
-            continue
-        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
-            previous = 0
-        else:
-            previous = 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        total += previous
-    return total
+    import wcwidth
+
+    size = wcwidth.wcswidth(text)
+    return size if size >= 0 else wcwidth.width(text, control_codes="ignore")
+
+
+def graphemes(text: str) -> Iterator[str]:
+    """The characters a reader sees (user-perceived characters), per wcwidth.
+
+    An emoji with its skin tone, a flag, a letter with its accents is one each: a long word
+    may be cut between these, never inside one.
+    """
+    if NARROW.issuperset(text):
+        return iter(text)
+    import wcwidth
+
+    return wcwidth.iter_graphemes(text)
 
 
 class Layout:
@@ -153,18 +166,8 @@ class Layout:
 
 
 def visible_cells(line: str) -> int:
-    """Columns a laid-out line takes, colour codes aside."""
-    if "\x1b" not in line:
-        return cells(line)
-    out, skipping = [], False
-    for c in line:
-        if c == "\x1b":
-            skipping = True
-        elif skipping:
-            skipping = c != "m"
-        else:
-            out.append(c)
-    return cells("".join(out))
+    """Columns a laid-out line takes, our colour codes aside."""
+    return cells(_OUR_SGR.sub("", line) if "\x1b" in line else line)
 
 
 _BREAK: list[Span] = []  # stands for a line break the author wrote
@@ -203,7 +206,7 @@ def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
             lines.append([])
             used = 0
             continue
-        size = sum(cells(p) for p, _ in word)
+        size = _word_cells(word)
         if lines[-1] and used + 1 + size > width:
             lines.append([])
             used = 0
@@ -211,44 +214,42 @@ def wrap(spans: Sequence[Span], width: int) -> list[list[list[Span]]]:
             head, word = _cut(word, width)
             lines[-1].append(head)
             lines.append([])
-            size = sum(cells(p) for p, _ in word)
+            size = _word_cells(word)
         if word:
             used += (1 if lines[-1] else 0) + size
             lines[-1].append(word)
     return lines
 
 
+def _word_cells(word: list[Span]) -> int:
+    """Columns of a word measured whole: a style may change inside an emoji sequence."""
+    return cells("".join(p for p, _ in word))
+
+
 def _cut(word: list[Span], room: int) -> tuple[list[Span], list[Span]]:
-    """The first `room` columns of a word (at least one character), and the rest.
+    """The first `room` columns of a word (at least one grapheme), and the rest.
 
-    A character is never parted from the accents or emoji selector that follow it.
+    Graphemes are found in the whole word, not per styled piece, so a character is never
+    parted from its accents, skin tone, selector or the rest of its ZWJ sequence or flag.
     """
+    end = used = 0
+    for grapheme in graphemes("".join(p for p, _ in word)):
+        used += cells(grapheme)
+        if used > room and end:
+            break
+        end += len(grapheme)
     head: list[Span] = []
-    used = 0
-    for i, (piece, sgr) in enumerate(word):
-        taken = ""
-        for cluster in _clusters(piece):
-            size = cells(cluster)
-            if used + size > room and (used or taken or head):
-                rest = [(piece[len(taken) :], sgr), *word[i + 1 :]]
-                return ([*head, (taken, sgr)] if taken else head), rest
-            taken += cluster
-            used += size
-        head.append((piece, sgr))
-    return head, []
-
-
-def _clusters(text: str) -> list[str]:
-    """The characters of a text, each with the marks and selectors that belong to it."""
-    if text.isascii():
-        return list(text)
-    out: list[str] = []
-    for c in text:
-        if out and (c == EMOJI_SELECTOR or unicodedata.category(c) in ("Mn", "Me", "Cf")):
-            out[-1] += c
+    rest: list[Span] = []
+    for piece, sgr in word:
+        if end >= len(piece):
+            head.append((piece, sgr))
+        elif end:
+            head.append((piece[:end], sgr))
+            rest.append((piece[end:], sgr))
         else:
-            out.append(c)
-    return out
+            rest.append((piece, sgr))
+        end = max(end - len(piece), 0)
+    return head, rest
 
 
 # -- the report ---------------------------------------------------------------------------------
