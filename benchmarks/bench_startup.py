@@ -3,14 +3,12 @@
 Runs each command `--runs` times, interleaved (so a noisy neighbour hits all of them alike),
 and prints the median wall time of each and its ratio to `python -c pass`.
 
-Targets (see README.md): `kinecheck --help` within 10x and
-`kinecheck assess knee-pain --answers examples/desk-worker.yaml` within 15x of `python -c pass`.
+Budgets (see README.md): `kinecheck --help` within 8x and
+`kinecheck assess knee-pain --answers examples/desk-worker.yaml` within 20x of `python -c pass`.
+kinecheck keeps no cache, so every run is a "very first run": it reads the YAML and validates
+it with pydantic. (The first quiz question is timed by bench_take_startup.py.)
 
     python benchmarks/bench_startup.py --runs 21
-
-`assess` loads the definitions from a verified snapshot (kinecheck.snapshot) once one exists;
-the warm-up run writes it. The row "no snapshot" sets KINECHECK_CACHE=off, so every run parses
-the YAML and validates it with pydantic, as the very first run on a machine does.
 
 Python caches compiled modules in __pycache__ unless PYTHONDONTWRITEBYTECODE is set (as in
 some sandboxes), in which case every run compiles kinecheck's own modules again; the script
@@ -69,8 +67,8 @@ def main() -> None:
     cli = [python, "-m", "kinecheck"]
     assess = [*cli, "assess", "knee-pain", "--answers", "examples/desk-worker.yaml"]
     kinecheck_commands = [
-        ("kinecheck --help", [*cli, "--help"], 10),
-        ("kinecheck assess (text)", assess, 15),
+        ("kinecheck --help", [*cli, "--help"], 8),
+        ("kinecheck assess (text)", assess, 20),
         ("kinecheck assess --format json", [*assess, "--format", "json"], None),
     ]
     cached = " (byte-code cached)" if byte_code_cached(env) else ""
@@ -84,8 +82,6 @@ def main() -> None:
             for label, cmd, target in kinecheck_commands
             if not cached
         ]
-    no_snapshot = {**commands[-1][2], "KINECHECK_CACHE": "off"}
-    commands.append(("kinecheck assess (text), no snapshot", assess, no_snapshot, None))
     for _, cmd, cmd_env, _ in commands:  # warm the OS file cache (and the pycache, if any)
         time_once(cmd, cmd_env)
     times: dict[str, list[float]] = {label: [] for label, *_ in commands}

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from kinecheck.cli import definitions as _definitions
+from kinecheck.cli import schema as _schema
 from kinecheck.cli import scoring as _scoring
 from kinecheck.cli import take as _take
 
@@ -45,6 +46,7 @@ app.command("assess")(_scoring.assess)
 app.command("validate")(_definitions.validate)
 app.command("list")(_definitions.list_questionnaires)
 app.command("exercises")(_definitions.exercises)
+app.add_typer(_schema.app, name="schema")
 
 
 @app.callback(invoke_without_command=True)
