@@ -6,10 +6,11 @@ Named types rather than tuples, so `assess` reads `reason.condition`, not `pair[
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from kinecheck.definitions.base import DefinitionRef
 from kinecheck.definitions.conditions import Condition, Symbol
-from kinecheck.definitions.exercises import ExerciseLibrary
+from kinecheck.definitions.exercises import Exercise, ExerciseLibrary
 from kinecheck.definitions.questionnaire import (
     MultiChoice,
     NumberBase,
@@ -100,6 +101,23 @@ class Definitions:
     reasons: tuple[CompiledReason, ...]
     status: tuple[CompiledStatus, ...]
     variants: dict[str, tuple[CompiledVariant, ...]]
+
+    # Look-ups derived from the fields above, made once per load rather than once per answer set.
+    @cached_property
+    def exercises(self) -> dict[str, Exercise]:
+        """The library's exercises by id."""
+        return self.library.by_id()
+
+    @cached_property
+    def exercises_of(self) -> dict[str, tuple[str, ...]]:
+        """The exercises each finding asks for, by finding id."""
+        return {c.finding.id: tuple(c.finding.exercises) for c in self.findings}
+
+    @cached_property
+    def equipment_choices(self) -> frozenset[str]:
+        """What the equipment question asks about: only that can be reported as missing."""
+        eq = self.rules.plan.equipment_question
+        return frozenset(choice_ids(self.questions[eq])) if eq else frozenset()
 
 
 def symbol_for(question: QuestionBase) -> Symbol:

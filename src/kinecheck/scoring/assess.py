@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kinecheck.definitions.questionnaire import choice_ids
 from kinecheck.definitions.rules import REFERRAL_ORDER
 from kinecheck.scoring.report import (
     SCHEMA_VERSION,
@@ -133,14 +132,12 @@ def _status_message(defs: Definitions, status: PlanStatus, *, has_exercises: boo
 def _plan(defs: Definitions, findings: list[FindingResult], answers: Answers) -> list[PlanItem]:
     """The exercises the findings asked for: likely findings' first, mobility before stability."""
     asked_by: dict[str, list[str]] = {}
-    by_id = {c.finding.id: c.finding for c in defs.findings}
     for wanted in ("likely", "possible"):
         for result in findings:
             if result.level == wanted:
-                for exercise_id in by_id[result.id].exercises:
+                for exercise_id in defs.exercises_of[result.id]:
                     asked_by.setdefault(exercise_id, []).append(result.id)
-    library = defs.library.by_id()
-    ordered = sorted(asked_by, key=lambda ex_id: KIND_ORDER.index(library[ex_id].kind))
+    ordered = sorted(asked_by, key=lambda ex_id: KIND_ORDER.index(defs.exercises[ex_id].kind))
     return [_plan_item(defs, ex_id, asked_by[ex_id], answers) for ex_id in ordered]
 
 
@@ -148,7 +145,7 @@ def _plan_item(
     defs: Definitions, exercise_id: str, because: list[str], answers: Answers
 ) -> PlanItem:
     """One exercise in the variant that fits the answers, with the equipment it lacks."""
-    exercise = defs.library.by_id()[exercise_id]
+    exercise = defs.exercises[exercise_id]
     variant_id = next(
         (
             choice.variant
@@ -158,11 +155,9 @@ def _plan_item(
         exercise.variants[0].id,
     )
     variant = exercise.variant(variant_id)
-    # only equipment the equipment question asks about can be reported missing
     eq = defs.rules.plan.equipment_question
-    asked = set(choice_ids(defs.questions[eq])) if eq else set()
     have = (answers.get(eq) or ()) if eq else ()
-    missing = [e for e in variant.equipment if e in asked and e not in have]
+    missing = [e for e in variant.equipment if e in defs.equipment_choices and e not in have]
     substitutes = defs.library.substitutes
     dose = exercise.dose
     return PlanItem(
