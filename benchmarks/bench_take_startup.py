@@ -68,7 +68,7 @@ def main() -> None:
         take = [str(BIN / "kinecheck"), "take"]
         minimal = [sys.executable, "-c", MINIMAL]
         floor = [sys.executable, "-c", TYPER_FLOOR, "take"]
-        # The first run is cold: it fills the OS file cache and kinecheck's first-prompt cache.
+        # The first run is cold: it fills the OS file cache and kinecheck's definitions cache.
         cold = first_screen(take, "How old are you", env)
         first_screen(minimal, "Which knee hurts", env)
         takes, minimals, floors = [], [], []

@@ -60,3 +60,10 @@ def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
 )
 def test_assess_imports_no_ui_and_no_storage(args: tuple[str, ...]) -> None:
     assert imported(modules_after(*args), UI_AND_STORAGE) == []
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_assess_from_a_warm_cache_imports_no_pydantic(output: str) -> None:
+    args = ("assess", "knee-pain", "--answers", "examples/desk-worker.yaml", "--format", output)
+    modules_after(*args)  # the first run writes the definitions cache
+    assert imported(modules_after(*args), ("pydantic", "pydantic_core")) == []

@@ -15,9 +15,15 @@ from kinecheck.scoring.report import Report
 __all__ = ["Checked", "Definitions", "Report", "assess", "assess_raw", "check_answers", "load"]
 
 
-def load(name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None) -> Definitions:
-    """Load a questionnaire by id or path, with its rules and exercise library, all checked."""
-    return load_definitions(catalog.resolve(name), rules)
+def load(
+    name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None, *, cache: bool = True
+) -> Definitions:
+    """Load a questionnaire by id or path, with its rules and exercise library, all checked.
+
+    `cache=False` reads and validates the files even when the definitions cache could answer
+    (`kinecheck.definitions.cache`); the result is the same either way.
+    """
+    return load_definitions(catalog.resolve(name), rules, cache=cache)
 
 
 def check_answers(defs: Definitions, raw: Any, *, partial: bool = False) -> Checked:

@@ -1,11 +1,13 @@
-"""Where kinecheck keeps a person's own files (saved quiz sessions): one home for that rule."""
+"""Where kinecheck keeps files: a person's own (saved sessions), and a cache it can rebuild."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 DATA_DIR_ENV = "KINECHECK_DATA_DIR"
+CACHE_DIR_ENV = "KINECHECK_CACHE_DIR"
 
 
 def data_dir() -> Path:
@@ -13,6 +15,35 @@ def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override)
-    from platformdirs import user_data_dir
+    return _user_folder("XDG_DATA_HOME", ".local/share", "user_data_dir")
 
-    return Path(user_data_dir("kinecheck", appauthor=False))
+
+def cache_dir() -> Path:
+    """Where kinecheck keeps what it can always rebuild (KINECHECK_CACHE_DIR to move it).
+
+    Else `cache` under KINECHECK_DATA_DIR when that is set (a test or a clinic keeps everything
+    in one folder), else the platform's cache folder (~/.cache/kinecheck). OSError when there
+    is no home folder to keep it in.
+    """
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    if os.environ.get(DATA_DIR_ENV):
+        return data_dir() / "cache"
+    folder = _user_folder("XDG_CACHE_HOME", ".cache", "user_cache_dir")
+    if not folder.is_absolute():  # no HOME and no passwd entry (some containers)
+        raise OSError("there is no home folder to keep a cache in")
+    return folder
+
+
+def _user_folder(xdg_variable: str, under_home: str, platformdirs_name: str) -> Path:
+    """The XDG rule on Linux, applied here (importing platformdirs costs ~4 ms of start-up)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get(xdg_variable, "")
+        if not os.path.isabs(base):  # unset, or relative: the spec says to ignore it
+            base = os.path.join(os.path.expanduser("~"), under_home)
+    else:
+        import platformdirs
+
+        base = getattr(platformdirs, platformdirs_name)(appauthor=False)
+    return Path(base) / "kinecheck"

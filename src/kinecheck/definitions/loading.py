@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kinecheck.definitions import cache as defcache
 from kinecheck.definitions import yamlsource
 from kinecheck.definitions.base import DefinitionRef
 from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
@@ -24,7 +25,7 @@ from kinecheck.definitions.questionnaire import (
     choice_ids,
 )
 from kinecheck.definitions.rules import RuleSet
-from kinecheck.definitions.rules_check import CompiledRules, check_rules
+from kinecheck.definitions.rules_check import check_rules
 from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
 
 M = TypeVar("M")
@@ -135,38 +136,77 @@ def _load(
     return parsed, source
 
 
-def load_definitions(questionnaire_path: Path, rules_path: Path | None = None) -> Definitions:
-    """Load, check and compile a questionnaire, its rules and exercise library."""
+def load_definitions(
+    questionnaire_path: Path, rules_path: Path | None = None, *, cache: bool = True
+) -> Definitions:
+    """Load, check and compile a questionnaire, its rules and exercise library.
+
+    With `cache`, the validated models come from `kinecheck.definitions.cache` when the three
+    files are unchanged (no YAML, no pydantic); the checks and compiling run either way, and
+    the result is the same.
+    """
+    if cache:
+        hit = defcache.load(
+            questionnaire_path, rules_path, lambda q: default_rules_path(questionnaire_path, q.id)
+        )
+        if hit is not None:
+            sources = [yamlsource.Source(f.path, {}, f.raw) for f in hit.files]
+            cached, found = _assemble(hit.questionnaire, hit.rules, hit.library, *sources)
+            if cached is not None and not found:
+                return cached
     problems: list[Problem] = []
     q, q_src = _load(questionnaire_path, Questionnaire, problems)
-    when: dict[str, Condition] = {}
-    if q is not None and q_src is not None:
-        when, found = check_questionnaire(q, q_src)
-        problems.extend(found)
     qid = q.id if q else questionnaire_path.stem
-    rules_path = rules_path or default_rules_path(questionnaire_path, qid)
+    chosen_rules = rules_path or default_rules_path(questionnaire_path, qid)
     no_rules = Problem(
-        f"no rules for questionnaire '{qid}': {rules_path} does not exist",
+        f"no rules for questionnaire '{qid}': {chosen_rules} does not exist",
         file=str(questionnaire_path),
         hint="keep a questionnaire's rules in rules/<id>.yaml beside its questionnaires/ folder",
     )
-    rules, r_src = _load(rules_path, RuleSet, problems, no_rules)
+    rules, r_src = _load(chosen_rules, RuleSet, problems, no_rules)
     library = l_src = None
     if rules is not None and r_src is not None:
-        library_path = rules_path.parent / rules.exercise_library
+        library_path = chosen_rules.parent / rules.exercise_library
         no_library = r_src.problem(
             ("exercise_library",),
             f"the exercise library {library_path} does not exist",
             "exercise_library is a path relative to the rules file (default: exercises.yaml)",
         )
         library, l_src = _load(library_path, ExerciseLibrary, problems, no_library)
-    compiled = CompiledRules()
-    if q is not None and rules is not None and r_src is not None:
-        compiled, found = check_rules(rules, q, library, r_src)
+    defs = None
+    if q and q_src:
+        defs, found = _assemble(q, rules, library, q_src, r_src, l_src)
         problems.extend(found)
-    if problems:
+    if problems or defs is None:
         raise DefinitionError(problems)
-    assert q and q_src and rules and r_src and library and l_src
+    if cache:  # every file was read, or there would be no definitions
+        q_raw, r_raw, l_raw = (src.raw if src else b"" for src in (q_src, r_src, l_src))
+        files = (
+            defcache.FileBytes(questionnaire_path, q_raw),
+            defcache.FileBytes(chosen_rules, r_raw),
+            defcache.FileBytes(chosen_rules.parent / defs.rules.exercise_library, l_raw),
+        )
+        validated = defcache.Validated(defs.questionnaire, defs.rules, defs.library, files)
+        defcache.store(questionnaire_path, rules_path, validated)
+    return defs
+
+
+def _assemble(
+    q: Questionnaire,
+    rules: RuleSet | None,
+    library: ExerciseLibrary | None,
+    q_src: yamlsource.Source,
+    r_src: yamlsource.Source | None,
+    l_src: yamlsource.Source | None,
+) -> tuple[Definitions | None, list[Problem]]:
+    """Cross-check and compile validated models; Definitions only when every part is there."""
+    when, problems = check_questionnaire(q, q_src)
+    if rules is None or r_src is None:
+        return None, problems
+    compiled, found = check_rules(rules, q, library, r_src)
+    problems.extend(found)
+    if library is None or l_src is None or problems:
+        return None, problems
     return Definitions(
         questionnaire=q,
         rules=rules,
@@ -180,7 +220,7 @@ def load_definitions(questionnaire_path: Path, rules_path: Path | None = None) -
         reasons=compiled.reasons,
         status=compiled.status,
         variants=compiled.variants,
-    )
+    ), problems
 
 
 def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:

@@ -72,7 +72,7 @@ def _validate_one(path: Path) -> list[Problem]:
 
 def _check(q_path: Path, rules_path: Path | None) -> list[Problem]:
     try:
-        load_definitions(q_path, rules_path)
+        load_definitions(q_path, rules_path, cache=False)  # validate reads the files, always
     except DefinitionError as exc:
         return exc.problems
     except InputError as exc:

@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from kinecheck.errors import DefinitionError, InputError, Problem
 
-try:  # the C loader is several times faster where libyaml is available
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
 
 PathKey = tuple[str | int, ...]
 # Values a file may hold once aliases (*name) are expanded: far above any real questionnaire,
@@ -112,7 +108,9 @@ def parse(raw: bytes, path: Path) -> Source:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    loader = _Loader(text)
+    import yaml  # here, not at the top: a load from the definitions cache never needs it
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -153,6 +151,14 @@ def parse(raw: bytes, path: Path) -> Source:
     return Source(path=path, data=data, raw=raw, lines=lines)
 
 
+def _loader() -> type[yaml.SafeLoader]:
+    """The C loader, several times faster, where PyYAML was built with libyaml."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
+
+
 def _deep_problem(path: Path, line: int) -> Problem:
     return Problem(TOO_DEEP, file=str(path), line=line, hint=TOO_DEEP_HINT)
 
@@ -163,6 +169,8 @@ def _too_deep(text: str) -> int | None:
     Used once parsing has failed, so that a file too deep for the YAML library gets our message
     whichever way the library words (or crashes on) it.
     """
+    import yaml
+
     depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):  # no depth limit of its own
@@ -197,6 +205,8 @@ def _index(
     path: Path,
     budget: list[int],
 ) -> None:
+    import yaml
+
     budget[0] -= 1
     if budget[0] < 0:
         raise DefinitionError(

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kinecheck import api
 from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
@@ -31,7 +31,9 @@ from kinecheck.quiz.asking import Asker
 from kinecheck.quiz.loop import Quiz, QuizStopped
 from kinecheck.render.formats import FORMAT_BY_SUFFIX
 from kinecheck.scoring.answers import AnswerValidator
-from kinecheck.scoring.report import Report
+
+if TYPE_CHECKING:
+    from kinecheck.scoring.report import Report
 
 
 @dataclass(frozen=True)

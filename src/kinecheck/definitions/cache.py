@@ -1,0 +1,225 @@
+"""A cache of validated definitions, as plain JSON, so a command need not import pydantic.
+
+Reading YAML and validating it with pydantic is most of a command's start-up (importing
+pydantic and building its validators alone is ~150 ms; benchmarks/bench_load.py). Once a
+questionnaire, its rules and its exercise library have passed validation, their validated
+data is written here as JSON; a later load that finds the three files byte for byte unchanged
+rebuilds the models from that JSON and skips YAML and pydantic. Everything after that (the
+cross-checks, compiling the conditions) runs exactly as for a fresh load.
+
+What keeps it honest:
+- It is data, never code: JSON read into the model classes by their declared field types.
+- It is checked against the definition files on every use: the sha256 of each file's bytes,
+  where the rules and library resolve to, and a fingerprint of the model code that wrote it.
+  Any difference and the files are read again (and the entry rewritten).
+- It lives in an owner-only folder (0700, ours, not a symlink) and is used only from there;
+  an entry not owned by us or writable by others is ignored.
+- `KINECHECK_CACHE=off` turns it off: no cache file is read or written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import stat
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from kinecheck.definitions.exercises import ExerciseLibrary
+from kinecheck.definitions.questionnaire import Questionnaire
+from kinecheck.definitions.rules import RuleSet
+
+CACHE_ENV = "KINECHECK_CACHE"  # "off" turns the cache off
+FORMAT = 1
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class FileBytes:
+    """A definition file as read: its path and the bytes its sha256 is taken of."""
+
+    path: Path
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The three validated models of a questionnaire and the files they came from."""
+
+    questionnaire: Questionnaire
+    rules: RuleSet
+    library: ExerciseLibrary
+    files: tuple[FileBytes, FileBytes, FileBytes]  # questionnaire, rules, library
+
+
+def enabled() -> bool:
+    """False when KINECHECK_CACHE=off."""
+    return os.environ.get(CACHE_ENV, "").strip().lower() not in ("off", "0", "no", "false")
+
+
+def entry_path(questionnaire_path: Path, rules_path: Path | None) -> Path | None:
+    """Where the entry for this questionnaire (and rules file, if named) lives; None: no cache."""
+    from kinecheck.places import cache_dir
+
+    try:
+        folder = cache_dir() / "definitions"
+    except OSError:
+        return None
+    key = f"{questionnaire_path.resolve()}\0{rules_path.resolve() if rules_path else ''}"
+    return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def load(
+    questionnaire_path: Path,
+    rules_path: Path | None,
+    resolve_rules: Callable[[Questionnaire], Path],
+) -> Validated | None:
+    """The validated models from the cache when every file is unchanged, else None."""
+    path = entry_path(questionnaire_path, rules_path)
+    if path is None or not enabled() or not _private(path.parent):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+                return None
+            entry = orjson.loads(handle.read())
+        if entry.get("format") != FORMAT or entry.get("code") != code_fingerprint():
+            return None
+        files = tuple(_unchanged(Path(p), digest) for p, digest in entry["files"])
+        if any(f is None for f in files):
+            return None
+        q = build(Questionnaire, entry["questionnaire"])
+        rules = build(RuleSet, entry["rules"])
+        library = build(ExerciseLibrary, entry["library"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing, unreadable, damaged or from another layout: read the files
+    q_file, r_file, l_file = files
+    assert q_file is not None and r_file is not None and l_file is not None
+    # the files must also still be the ones a fresh load would pick
+    if q_file.path != questionnaire_path.resolve():
+        return None
+    if r_file.path != (rules_path or resolve_rules(q)).resolve():
+        return None
+    if l_file.path != (r_file.path.parent / rules.exercise_library).resolve():
+        return None
+    return Validated(q, rules, library, (q_file, r_file, l_file))
+
+
+def store(questionnaire_path: Path, rules_path: Path | None, validated: Validated) -> None:
+    """Write the entry for freshly validated definitions.
+
+    A cache that cannot be written (a read-only home, no home at all) is simply not used.
+    """
+    path = entry_path(questionnaire_path, rules_path)
+    if path is None or not enabled():
+        return
+    entry = {
+        "format": FORMAT,
+        "code": code_fingerprint(),
+        "files": [
+            [str(f.path.resolve()), hashlib.sha256(f.raw).hexdigest()] for f in validated.files
+        ],
+        "questionnaire": validated.questionnaire,
+        "rules": validated.rules,
+        "library": validated.library,
+    }
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(path.parent):
+            return
+        from kinecheck.fileio import write_atomic
+
+        write_atomic(path, orjson.dumps(entry))
+    except OSError:
+        return
+
+
+def _private(folder: Path) -> bool:
+    """A real folder of ours that nobody else can write into."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
+
+
+def _unchanged(path: Path, digest: str) -> FileBytes | None:
+    """The file's bytes when their sha256 is still `digest`."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    return FileBytes(path, raw) if hashlib.sha256(raw).hexdigest() == digest else None
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The sha256 of the model and loading code: an entry written by other code is not used."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+# -- plain data -> models, by their declared field types --------------------------------------
+
+
+def build(model: type[M], data: Any) -> M:
+    """A model from the JSON of a validated one (the inverse of orjson.dumps(model))."""
+    return typing.cast(M, _build(model, data))
+
+
+def _build(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _build(typing.get_args(tp)[0], value)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        models = [a for a in options if isinstance(a, type) and dataclasses.is_dataclass(a)]
+        if len(options) == 1:
+            return _build(options[0], value)
+        if models:  # a union of models is told apart by its `type` field (e.g. questions)
+            by_tag = {_type_tag(m): m for m in models}
+            return _build(by_tag[value["type"]], value)  # KeyError: not a type we know
+        return value
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return [_build(item, v) for v in value]
+    if origin is tuple:
+        item = typing.get_args(tp)[0]
+        return tuple(_build(item, v) for v in value)
+    if origin is dict:
+        _, item = typing.get_args(tp)
+        return {k: _build(item, v) for k, v in value.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        return tp(
+            **{
+                f.name: _build(hints[f.name], value[f.name])
+                for f in dataclasses.fields(tp)
+                if f.init and f.name in value
+            }
+        )
+    return value  # str, int, float, bool, Literal, Any: JSON already holds them as they were
+
+
+@functools.cache
+def _hints(model: type) -> dict[str, Any]:
+    return typing.get_type_hints(model, include_extras=True)
+
+
+@functools.cache
+def _type_tag(model: type) -> Any:
+    """The one value of a model's `type: Literal[...]` field."""
+    return typing.get_args(_hints(model)["type"])[0]
