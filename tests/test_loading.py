@@ -689,3 +689,24 @@ def test_each_shipped_definition_file_validates_cleanly(relative: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"ok   {relative}", "all 1 file valid"]
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["validated", "from-cache"])
+def test_loaded_models_never_change(cache: bool) -> None:
+    import dataclasses
+
+    from kinecheck import api
+
+    api.load("knee-pain")  # makes sure the cache has an entry for the cached case
+    defs = api.load("knee-pain", cache=cache)
+    question = defs.questions["age"]
+    finding = defs.rules.findings[0]
+    for model, name in ((question, "prompt"), (finding, "title"), (defs.library, "version")):
+        before = getattr(model, name)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(model, name, "changed")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(model, name)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            model.added = 1  # type: ignore[union-attr]
+        assert getattr(model, name) == before

@@ -9,7 +9,7 @@ become pydantic constraints only when a validator is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, dataclass_transform
 
 if TYPE_CHECKING:
@@ -47,12 +47,13 @@ T = TypeVar("T")
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def model(cls: type[T]) -> type[T]:
-    """Make a class a model: a frozen dataclass whose fields are passed by name.
+    """Make a class a model: a dataclass whose fields are passed by name and never change.
 
-    Equality and repr are `Strict`'s, shared by every model rather than generated per class:
-    generating them took a third of the time to import the models.
+    Equality, repr and the refusal to change a field are `Strict`'s, shared by every model
+    rather than generated per class: dataclasses compiles each generated method with `exec`,
+    and that was most of the time to import the models (the quiz's first question waits on it).
     """
-    return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+    return dataclass(kw_only=True, eq=False, repr=False)(cls)
 
 
 Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -63,6 +64,15 @@ class Strict:
     """Base of every model: unknown fields are errors (pydantic) and models never change."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Each field is set once, by `__init__`; after that a model never changes."""
+        if name in self.__dict__ or name not in self.__dataclass_fields__:
+            raise FrozenInstanceError(f"cannot assign to field '{name}'")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field '{name}'")
 
     def __eq__(self, other: object) -> bool:
         """Models are equal when they are of one class and their fields are equal."""
