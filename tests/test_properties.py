@@ -116,17 +116,15 @@ def domain_reasons(a: dict[str, Any], fired: set[str]) -> dict[str, str]:
     reasons = {}
     if a.get("chest_symptoms") == "yes":
         reasons["chest_symptoms"] = "emergency"
-    if a["recent_trauma"] == "yes" and (
-        a["age"] >= 55 or flags & {"cannot_bear_weight", "cannot_bend_90"}
-    ):
+    knock = a["recent_trauma"] in ("yes", "not_sure")  # not sure reads as a possible knock
+    if knock and (a["age"] >= 55 or flags & {"cannot_bear_weight", "cannot_bend_90"}):
         reasons["ottawa_knee_rule"] = "urgent"
     reasons |= {f"red_flag_{f}": "urgent" for f in flags & URGENT_FLAGS}
     reasons |= {f"red_flag_{f}": "soon" for f in flags & SOON_FLAGS}
     if "not_sure" in flags:
         reasons["red_flags_unsure"] = "soon"
-    if a["recent_trauma"] == "not_sure":  # not in domain.md's table; see rules/knee-pain.yaml
-        reasons["recent_trauma_unsure"] = "soon"
     routine = {
+        "recent_trauma": knock,
         "current_injury": a["current_injury"] in ("yes", "not_sure"),
         "pain_source_unclear": a["pain_source_known"] in ("no", "not_sure"),
         "referred_pain": bool(set(a["other_pain"]) & {"hip_or_groin", "back_with_leg_symptoms"}),
@@ -219,11 +217,25 @@ def test_plan_status_follows_referral_and_injury(answers: dict[str, Any]) -> Non
     report = report_for(answers)
     if report.referral.level in WITHHOLDING_LEVELS:
         expected = "withheld"
-    elif answers["current_injury"] in ("yes", "not_sure"):
+    elif "not_sure" in (answers["current_injury"], answers["recent_trauma"]) or "yes" in (
+        answers["current_injury"],
+        answers["recent_trauma"],
+    ):
         expected = "after_clearance"
     else:
         expected = "ready"
     assert report.plan_status == expected
+
+
+@PROPERTY
+@given(answer_sets(DEFS))
+def test_not_sure_of_a_knock_never_weighs_less_than_a_sure_knock(answers: dict[str, Any]) -> None:
+    sure = report_for({**answers, "recent_trauma": "yes"})
+    unsure = report_for({**answers, "recent_trauma": "not_sure"})
+    assert LEVEL_RANK[unsure.referral.level] >= LEVEL_RANK[sure.referral.level]
+    assert {r.id for r in sure.referral.reasons} <= {r.id for r in unsure.referral.reasons}
+    assert (unsure.plan_status == "withheld") >= (sure.plan_status == "withheld")
+    assert sure.plan_status != "ready" and unsure.plan_status != "ready"
 
 
 @PROPERTY
