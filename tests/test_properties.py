@@ -263,7 +263,9 @@ def test_every_mobility_exercise_comes_before_every_stability_one(answers: dict[
 @PROPERTY
 @given(answer_sets(DEFS))
 def test_variants_and_missing_equipment_fit_the_person(answers: dict[str, Any]) -> None:
-    have, floor_ok = set(answers["equipment"]), answers["floor_comfortable"] == "yes"
+    # (when the plan is withheld these were never asked, and the plan is empty)
+    have = set(answers.get("equipment") or [])
+    floor_ok = answers.get("floor_comfortable") == "yes"
     expected_variant = {
         "ankle_mobility_stretch": "weight_or_block" if "weight_or_block" in have else "wall",
         "calf_raise_to_toe_raise": "wall",
@@ -464,3 +466,43 @@ def test_plan_message_never_promises_exercises_it_does_not_list(answers: dict[st
         assert report.plan_status_message == plan_rules.empty_message
     else:
         assert report.plan_status_message == plan_rules.status_messages[report.plan_status]
+
+
+# -- once the plan cannot be given, nothing only the plan needs is asked ----------------------
+
+PLAN_ONLY = frozenset(qid for qid, q in DEFS.questions.items() if q.only_for_plan)
+
+
+def test_the_knee_pain_questionnaire_marks_what_only_the_plan_needs() -> None:
+    assert {"self_tests", "equipment", "floor_comfortable"} == PLAN_ONLY
+
+
+@PROPERTY
+@given(answer_sets(DEFS))
+def test_a_withheld_plan_never_asked_what_only_the_plan_needs(answers: dict[str, Any]) -> None:
+    report = report_for(answers)
+    asked = set(report.answers) | {k for k, v in answers.items() if v is None}
+    if report.plan_status == "withheld":
+        assert not asked & PLAN_ONLY, "a question only the plan needs was asked"
+        assert not {"knee_to_wall_left_cm", "balance_left_s", "thomas_test"} & asked
+    else:
+        assert {"self_tests", "equipment", "floor_comfortable"} <= set(report.answers)
+
+
+@PROPERTY
+@given(answer_sets(DEFS), st.data())
+def test_answers_only_the_plan_needs_never_change_the_referral_or_withholding(
+    answers: dict[str, Any], data: st.DataObject
+) -> None:
+    report = report_for(answers)
+    extra = {
+        "self_tests": "no",
+        "equipment": data.draw(st.sampled_from([["ball"], ["none"], ["bench", "weight_or_block"]])),
+        "floor_comfortable": data.draw(st.sampled_from(["yes", "no"])),
+    }
+    with_extra = check_answers(
+        DEFS, {**answers, **{k: v for k, v in extra.items() if k not in answers}}
+    )
+    again = assess(DEFS, with_extra.answers)
+    assert again.referral == report.referral
+    assert (again.plan_status == "withheld") == (report.plan_status == "withheld")

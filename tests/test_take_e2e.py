@@ -389,3 +389,65 @@ def test_an_answer_taken_back_leaves_no_saved_session(env: dict[str, str]) -> No
     assert done.returncode == 2
     assert "Nothing was answered yet, so nothing was saved" in done.stderr
     assert not session_file(env).exists()
+
+
+# -- a warning sign stops what only the plan needs (issue: safer quiz) -------------------------
+
+FELL_TWO_DAYS_AGO: dict[str, Any] = {
+    "age": 60,
+    "knee_side": "left",
+    "pain_level": 6,
+    "pain_activities": ["walking", "stairs"],
+    "recent_trauma": "yes",
+    "red_flags": ["cannot_bend_90"],
+    "current_injury": "no",
+    "pain_source_known": "no",
+    "other_pain": ["none"],
+    "sitting_hours": 3,
+    "sports": ["walking"],
+    "hips_feel_tight": "no",
+    "heel_days_per_week": 0,
+    "ankle_sprains": 0,
+    "ankle_gives_way": "no",
+    "calves_feel_tight": "no",
+}
+# Written out by hand (not from the flow code): what the 60-year-old is asked, in order.
+FELL_ASKED = list(FELL_TWO_DAYS_AGO)
+PLAN_ONLY_PROMPTS = (
+    "Would you like to do the three quick self-tests now?",
+    "Which of these do you have at home?",
+    "Can you get down onto the floor and back up again comfortably?",
+)
+
+
+def test_after_a_warning_sign_the_quiz_asks_nothing_only_the_plan_needs(
+    env: dict[str, str],
+) -> None:
+    child = spawn(env)
+    for qid in FELL_ASKED:
+        answer(child, qid, FELL_TWO_DAYS_AGO[qid])
+    child.expect_exact("Are these right?")
+    seen = child.before
+    child.send(ENTER)
+    child.expect_exact("Save this report to a file?")
+    report = child.before
+    child.send(ENTER)  # no
+    assert finish(child) == 0
+    for prompt in PLAN_ONLY_PROMPTS:
+        assert prompt not in seen and prompt not in report
+    assert "today" in report.lower()  # the urgent advice leads the report
+
+
+def test_questions_that_can_still_raise_the_level_are_asked(env: dict[str, str]) -> None:
+    calf = {**FELL_TWO_DAYS_AGO, "recent_trauma": "no", "red_flags": ["calf_swelling"]}
+    child = spawn(env)
+    for qid in ("age", "knee_side", "pain_level", "pain_activities", "recent_trauma"):
+        answer(child, qid, calf[qid])
+    answer(child, "red_flags", calf["red_flags"])
+    answer(child, "chest_symptoms", "no")  # asked: it can still make this an emergency
+    for qid in FELL_ASKED[6:]:
+        answer(child, qid, calf[qid])
+    child.expect_exact("Are these right?")
+    assert all(prompt not in child.before for prompt in PLAN_ONLY_PROMPTS)
+    child.sendcontrol("c")
+    finish(child)

@@ -114,6 +114,11 @@ class Definitions:
         return {c.finding.id: tuple(c.finding.exercises) for c in self.findings}
 
     @cached_property
+    def position(self) -> dict[str, int]:
+        """Each question's place in the questionnaire (0 for the first)."""
+        return {qid: i for i, qid in enumerate(self.questions)}
+
+    @cached_property
     def equipment_choices(self) -> frozenset[str]:
         """What the equipment question asks about: only that can be reported as missing."""
         eq = self.rules.plan.equipment_question

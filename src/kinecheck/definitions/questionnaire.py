@@ -29,6 +29,9 @@ class QuestionBase(Strict):
     instructions: list[str] | None = None  # numbered steps shown before it (self-tests)
     when: str | None = None  # ask only when this condition holds
     optional: bool = False  # the person may skip it
+    # Only the exercise plan uses the answer (equipment, the self-tests): not asked once the
+    # answers before it already mean the plan will be withheld (a warning sign, say).
+    only_for_plan: bool = False
 
 
 @model

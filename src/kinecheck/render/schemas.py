@@ -81,7 +81,11 @@ def answers_schema(defs: Definitions) -> JsonSchema:
     """
     questionnaire = defs.questionnaire
     properties = {qid: _question_schema(q) for qid, q in defs.questions.items()}
-    required = [qid for qid, q in defs.questions.items() if q.when is None and not q.optional]
+    required = [
+        qid
+        for qid, q in defs.questions.items()
+        if q.when is None and not q.optional and not q.only_for_plan
+    ]
     return {
         "$schema": DRAFT,
         "title": f"kinecheck answers: {questionnaire.title}",
@@ -117,6 +121,11 @@ def _question_schema(question: QuestionBase) -> JsonSchema:
         words.append(
             f"Asked only when {question.when}: {then}ignored (with a warning) otherwise; "
             "this schema does not check the condition."
+        )
+    if question.only_for_plan:
+        words.append(
+            "Only the exercise plan uses it: not asked, and ignored (with a warning), once the "
+            "answers before it mean the plan is withheld; this schema does not check that."
         )
     alternatives = _value_schemas(question)
     if question.optional:

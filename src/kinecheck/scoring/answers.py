@@ -27,6 +27,7 @@ from kinecheck.definitions.questionnaire import (
 )
 from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
 from kinecheck.numbers import number_text
+from kinecheck.scoring.decisions import plan_withheld
 
 Checker = Callable[[Any], tuple[Any, str | None]]
 _MISSING = object()
@@ -231,6 +232,9 @@ class AnswerValidator:
             for (qid, q), check in zip(defs.questions.items(), self.checkers.values(), strict=True)
         )
 
+        # questions only the plan needs: not asked once the answers before them withhold it
+        self._plan_only = frozenset(qid for qid, q in defs.questions.items() if q.only_for_plan)
+
     def check_one(self, question_id: str, value: Any) -> tuple[Any, AnswerProblem | None]:
         """Normalise a single answer (as typed, or from a file) or explain what is wrong."""
         question = self.defs.questions[question_id]
@@ -279,7 +283,9 @@ class AnswerValidator:
         warnings: list[str] = []
         get = raw.get
         for qid, when, check, blank_first, ids, low, high, f_low, f_high in self._steps:
-            if when is not None and not when(answers):
+            if (when is not None and not when(answers)) or (
+                qid in self._plan_only and plan_withheld(self.defs, answers)
+            ):
                 if qid in raw:
                     warnings.append(f"{qid}: ignored, the question does not apply to these answers")
                 continue

@@ -2,9 +2,9 @@
 
 `assess` is a pure function of the loaded definitions and checked answers, and the only place
 where anything is decided: the quiz, `assess`, batches and the renderers all go through it.
-It reads top-down in the order the report is written: findings, then referral (whose
-conditions may name the findings' levels), then the plan status (which may name the referral
-level), then the exercises the findings asked for.
+The decisions themselves (finding levels, referral reasons, plan status) are made in
+`kinecheck.scoring.decisions`; this module writes them up as a report with its evidence and
+the exercises the findings asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kinecheck.definitions.rules import REFERRAL_ORDER
+from kinecheck.scoring.decisions import Scored, decide
 from kinecheck.scoring.report import (
     SCHEMA_VERSION,
     DoseOut,
@@ -26,7 +26,7 @@ from kinecheck.scoring.report import (
 
 if TYPE_CHECKING:
     from kinecheck.definitions.compiled import CompiledFinding, Definitions
-    from kinecheck.definitions.rules import FindingLevel, PlanStatus
+    from kinecheck.definitions.rules import PlanStatus
 
 Answers = Mapping[str, Any]
 KIND_ORDER = ("mobility", "stability")  # every mobility exercise comes before any stability one
@@ -34,17 +34,20 @@ KIND_ORDER = ("mobility", "stability")  # every mobility exercise comes before a
 
 def assess(defs: Definitions, answers: Answers) -> Report:
     """Turn checked answers (`kinecheck.scoring.answers`) into a report; pure and deterministic."""
-    context = dict(answers)  # what later conditions see: answers, then findings and level
-    findings = []
-    for compiled in defs.findings:
-        finding = _finding(compiled, answers)
-        context[compiled.finding.id] = finding.level if finding else "none"
-        if finding:
-            findings.append(finding)
-
-    referral = _referral(defs, context)
-    context["referral_level"] = referral.level
-    status = _plan_status(defs, context)
+    decided = decide(defs, answers)
+    findings = [
+        _finding(compiled, result, answers)
+        for compiled, result in decided.scored
+        if result.level is not None
+    ]
+    advice = defs.rules.referral.levels[decided.level]
+    referral = ReferralResult(
+        level=decided.level,
+        title=advice.title,
+        message=advice.message,
+        reasons=[ReasonResult(id=r.id, level=r.level, message=r.message) for r in decided.reasons],
+    )
+    status = decided.status
     plan = [] if status == "withheld" else _plan(defs, findings, answers)
     return Report(
         schema_version=SCHEMA_VERSION,
@@ -62,21 +65,10 @@ def assess(defs: Definitions, answers: Answers) -> Report:
     )
 
 
-def _finding(compiled: CompiledFinding, answers: Answers) -> FindingResult | None:
-    """The finding with its points and evidence, or None when it scored below 'possible'."""
+def _finding(compiled: CompiledFinding, result: Scored, answers: Answers) -> FindingResult:
+    """A finding that fired, with the answers behind its points as evidence."""
     finding = compiled.finding
-    hits = [row for row in compiled.rows if row.condition(answers)]
-    score = sum(row.points for row in hits)
-    if score < finding.thresholds.possible:
-        return None
-    level: FindingLevel = "likely" if score >= finding.thresholds.likely else "possible"
-    capped = None
-    if level == "likely":
-        cap = next(
-            (c for c in compiled.caps if c.lowers_to_possible and c.condition(answers)), None
-        )
-        if cap is not None:
-            level, capped = "possible", cap.because
+    assert result.level is not None
     evidence = [
         Evidence(
             question=row.question,
@@ -88,37 +80,18 @@ def _finding(compiled: CompiledFinding, answers: Answers) -> FindingResult | Non
             if len(row.condition.names) > 1
             else {},
         )
-        for row in hits
+        for row in result.hits
     ]
     return FindingResult(
         id=finding.id,
         title=finding.title,
-        level=level,
-        score=score,
-        statement=finding.statement[level],
+        level=result.level,
+        score=result.score,
+        statement=finding.statement[result.level],
         evidence=evidence,
-        capped=capped,
+        capped=result.cap.because if result.cap else None,
         notes=list(finding.notes),
     )
-
-
-def _referral(defs: Definitions, context: Answers) -> ReferralResult:
-    """Every reason that holds, highest level first (file order within a level)."""
-    fired = [r.reason for r in defs.reasons if r.condition(context)]
-    fired.sort(key=lambda reason: -REFERRAL_ORDER.index(reason.level))  # stable: file order kept
-    level = fired[0].level if fired else "none"
-    advice = defs.rules.referral.levels[level]
-    return ReferralResult(
-        level=level,
-        title=advice.title,
-        message=advice.message,
-        reasons=[ReasonResult(id=r.id, level=r.level, message=r.message) for r in fired],
-    )
-
-
-def _plan_status(defs: Definitions, context: Answers) -> PlanStatus:
-    """The first status rule that holds, else ready."""
-    return next((s.rule.status for s in defs.status if s.condition(context)), "ready")
 
 
 def _status_message(defs: Definitions, status: PlanStatus, *, has_exercises: bool) -> str:

@@ -12,12 +12,29 @@ from typing import Any
 
 from kinecheck.definitions.compiled import Definitions
 from kinecheck.definitions.questionnaire import QuestionBase
+from kinecheck.scoring.decisions import plan_withheld
 
 
 def applies(defs: Definitions, question_id: str, answers: Mapping[str, Any]) -> bool:
-    """True when the question should be asked, given the answers so far."""
+    """True when the question should be asked, given the answers so far.
+
+    Its `when` must hold; and a question `only_for_plan` is not asked once the answers to the
+    questions before it already mean the exercise plan will be withheld.
+    """
     condition = defs.when.get(question_id)
-    return condition is None or condition(answers)
+    if condition is not None and not condition(answers):
+        return False
+    if defs.questions[question_id].only_for_plan:
+        return not plan_withheld(defs, answers_before(defs, question_id, answers))
+    return True
+
+
+def answers_before(
+    defs: Definitions, question_id: str, answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers to the questions asked before `question_id` (a review may hold later ones)."""
+    place = defs.position[question_id]
+    return {k: v for k, v in answers.items() if defs.position.get(k, place) < place}
 
 
 def prune(defs: Definitions, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
