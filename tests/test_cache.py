@@ -147,6 +147,7 @@ def test_every_question_type_survives_the_cache(
     rules = yaml.safe_load((ROOT / "rules" / "knee-pain.yaml").read_text())
     finding = rules["findings"][0]
     finding.pop("caps", None)
+    finding["notes"] = ["Always shown.", {"text": "Shown from 5 on.", "when": "q_integer >= 5"}]
     finding["points"] = [{"when": "q_integer >= 3", "points": 1, "because": "Three or more."}]
     rules.update(questionnaire="all", id="all", findings=[finding])
     rules["referral"]["reasons"] = [

@@ -306,7 +306,9 @@ def words(text: str) -> str:
 
 @RENDERING
 @given(answer_sets(DEFS))
-def test_every_format_carries_the_disclaimer_and_stop_rule(answers: dict[str, Any]) -> None:
+def test_every_format_carries_the_disclaimer_and_the_stop_rule_with_exercises(
+    answers: dict[str, Any],
+) -> None:
     report = report_for(answers)
     assert report.disclaimer.strip() and report.stop_rule.strip()
     for fmt in FORMATS:
@@ -317,7 +319,23 @@ def test_every_format_carries_the_disclaimer_and_stop_rule(answers: dict[str, An
             continue
         text = readable(output, fmt)
         assert words(report.disclaimer) in text, f"{fmt} output lacks the disclaimer"
-        assert words(report.stop_rule) in text, f"{fmt} output lacks the stop rule"
+        # the stop rule is about exercises: shown exactly when there are exercises to stop
+        shown = words(report.stop_rule) in text
+        assert shown == bool(report.plan), f"{fmt}: stop rule shown={shown}, plan={report.plan}"
+
+
+@RENDERING
+@given(answer_sets(DEFS))
+def test_notes_about_self_tests_appear_only_when_those_tests_were_done(
+    answers: dict[str, Any],
+) -> None:
+    notes = " ".join(n for f in report_for(answers).findings for n in f.notes)
+    knee_to_wall = any(answers.get(f"knee_to_wall_{s}_cm") is not None for s in ("left", "right"))
+    balance = any(answers.get(f"balance_{s}_s") is not None for s in ("left", "right"))
+    hip_test = answers.get("thomas_test") not in (None, "not_done")
+    assert ("knee-to-wall" in notes) <= knee_to_wall
+    assert ("Balance times" in notes) <= balance
+    assert ("hip test on the bed" in notes) <= hip_test
 
 
 @RENDERING

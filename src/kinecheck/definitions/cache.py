@@ -189,7 +189,10 @@ def _build(tp: Any, value: Any) -> Any:
         models = [a for a in options if isinstance(a, type) and dataclasses.is_dataclass(a)]
         if len(options) == 1:
             return _build(options[0], value)
-        if models:  # a union of models is told apart by its `type` field (e.g. questions)
+        if models and isinstance(value, dict):
+            if len(models) == 1:  # e.g. a note: a plain string, or a mapping
+                return _build(models[0], value)
+            # a union of models is told apart by its `type` field (e.g. questions)
             by_tag = {_type_tag(m): m for m in models}
             return _build(by_tag[value["type"]], value)  # KeyError: not a type we know
         return value

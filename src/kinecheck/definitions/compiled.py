@@ -54,11 +54,20 @@ class CompiledCap:
 
 @dataclass(frozen=True)
 class CompiledFinding:
-    """A finding with compiled point rows and caps."""
+    """A finding with compiled point rows, caps and notes."""
 
     finding: Finding
     rows: tuple[CompiledRow, ...]
     caps: tuple[CompiledCap, ...]
+    notes: tuple[CompiledNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledNote:
+    """A finding's note; no condition means it is always shown."""
+
+    text: str
+    condition: Condition | None
 
 
 @dataclass(frozen=True)

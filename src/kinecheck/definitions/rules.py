@@ -50,6 +50,14 @@ class Thresholds(Strict):
 
 
 @model
+class Note(Strict):
+    """A remark shown with a finding, only `when` it applies (say, once a self-test was done)."""
+
+    text: Said
+    when: str | None = None
+
+
+@model
 class Finding(Strict):
     """A likely contributor to the problem, never a diagnosis."""
 
@@ -61,7 +69,7 @@ class Finding(Strict):
     points: Annotated[list[PointRow], Check(min_length=1)]
     caps: list[Cap] = field(default_factory=list)
     exercises: list[Id] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Note] = field(default_factory=list)  # a plain string: always shown
 
     def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         missing = {"likely", "possible"} - set(self.statement)

@@ -14,6 +14,7 @@ from kinecheck.definitions import yamlsource
 from kinecheck.definitions.compiled import (
     CompiledCap,
     CompiledFinding,
+    CompiledNote,
     CompiledReason,
     CompiledRow,
     CompiledStatus,
@@ -146,7 +147,15 @@ def _findings(c: _Checker) -> tuple[CompiledFinding, ...]:
                 caps.append(CompiledCap(cap, cond))
         for ei, exercise_id in enumerate(finding.exercises):
             c.unknown_exercise((*floc, "exercises", ei), exercise_id)
-        compiled.append(CompiledFinding(finding, tuple(rows), tuple(caps)))
+        notes = []
+        for ni, note in enumerate(finding.notes):
+            if isinstance(note, str):
+                notes.append(CompiledNote(note, None))
+            elif note.when is None:
+                notes.append(CompiledNote(note.text, None))
+            elif cond := c.compile_at((*floc, "notes", ni, "when"), note.when, c.symbols):
+                notes.append(CompiledNote(note.text, cond))
+        compiled.append(CompiledFinding(finding, tuple(rows), tuple(caps), tuple(notes)))
     return tuple(compiled)
 
 

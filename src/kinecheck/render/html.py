@@ -59,8 +59,7 @@ def render(report: Report) -> str:
             f"<p><strong>Gone too far:</strong> {e(item.too_far)}</p>"
             f"<p><strong>Too hard?</strong> {e(item.easier)}</p><ul>{extra}</ul>"
         )
-    parts.append(
-        f"<h2>Stop rule</h2><p>{e(report.stop_rule)}</p>"
-        f"<p class='disclaimer'>{e(report.disclaimer)}</p></body></html>\n"
-    )
+    if report.plan:  # a stop rule for exercises only where there are exercises
+        parts.append(f"<h2>Stop rule</h2><p>{e(report.stop_rule)}</p>")
+    parts.append(f"<p class='disclaimer'>{e(report.disclaimer)}</p></body></html>\n")
     return "".join(parts)

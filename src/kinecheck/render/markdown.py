@@ -40,5 +40,7 @@ def render(report: Report) -> str:
         out += [f"- **Gone too far:** {item.too_far}", f"- **Too hard?** {item.easier}"]
         out += [f"- **Caution:** {c}" for c in item.cautions]
         out += [f"- {n}" for n in item.notes] + [""]
-    out += ["## Stop rule", "", report.stop_rule, "", "---", "", f"*{report.disclaimer}*", ""]
+    if report.plan:  # a stop rule for exercises only where there are exercises
+        out += ["## Stop rule", "", report.stop_rule, ""]
+    out += ["---", "", f"*{report.disclaimer}*", ""]
     return "\n".join(out)

@@ -305,7 +305,7 @@ def _plan_item(number: int, item: PlanItem, out: Layout) -> None:
 
 
 def lay_out(report: Report, out: Layout) -> Layout:
-    """Lay the whole report out: referral, findings, plan, stop rule, disclaimer."""
+    """Lay the whole report out: referral, findings, plan, its stop rule, disclaimer."""
     _referral(report, out)
     out.para([("What your answers suggest", HEADING)])
     if not report.findings:
@@ -319,10 +319,11 @@ def lay_out(report: Report, out: Layout) -> Layout:
     for i, item in enumerate(report.plan, 1):
         _plan_item(i, item, out)
     out.blank()
-    stop = out.inner()
-    stop.para(report.stop_rule)
-    out.framed("Stop rule", BOLD, stop)
-    out.blank()
+    if report.plan:  # a stop rule for exercises only where there are exercises
+        stop = out.inner()
+        stop.para(report.stop_rule)
+        out.framed("Stop rule", BOLD, stop)
+        out.blank()
     out.para([(report.disclaimer, ITALIC)])
     return out
 

@@ -90,7 +90,7 @@ def _finding(compiled: CompiledFinding, result: Scored, answers: Answers) -> Fin
         statement=finding.statement[result.level],
         evidence=evidence,
         capped=result.cap.because if result.cap else None,
-        notes=list(finding.notes),
+        notes=[n.text for n in compiled.notes if n.condition is None or n.condition(answers)],
     )
 
 
