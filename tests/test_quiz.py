@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from kinecheck import api
 from kinecheck.definitions.compiled import Definitions
 from kinecheck.quiz.asking import BACK, Check, Intro, Prompt, ReviewRow, SaveChoice
 from kinecheck.quiz.loop import Quiz, QuizStopped
+from strategies import answer_sets
 
 # A complete, valid set of answers; no self-tests, running so the hours question applies.
 BASE: dict[str, Any] = {
@@ -275,3 +277,31 @@ def test_prompts_carry_choices_ranges_and_help(defs: Definitions) -> None:
     trauma = quiz.prompt_for("recent_trauma")
     assert [o.label for o in trauma.options] == ["Yes", "No", "Not sure"]
     assert trauma.help
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answer_sets(api.load("knee-pain")))
+def test_the_estimated_total_never_goes_up(answers: dict[str, Any]) -> None:
+    defs = api.load("knee-pain")
+    asker = Scripted(fallback=answers)
+    Quiz(defs, asker).run()
+    totals = [p.total for p in asker.prompts]
+    assert totals == sorted(totals, reverse=True), f"the total went up: {totals}"
+    assert [p.number for p in asker.prompts] == list(range(1, len(asker.prompts) + 1))
+    assert totals[-1] >= len(asker.prompts)
+
+
+def test_saying_yes_to_the_self_tests_does_not_raise_the_total(defs: Definitions) -> None:
+    with_tests = {
+        **BASE,
+        "self_tests": "yes",
+        "knee_to_wall_left_cm": "8.5",
+        "knee_to_wall_right_cm": "11",
+        "balance_left_s": "20",
+        "balance_right_s": "25",
+        "thomas_test": "level",
+    }
+    asker = Scripted(fallback=with_tests)
+    Quiz(defs, asker).run()
+    by_id = {p.id: p for p in asker.prompts}
+    assert by_id["knee_to_wall_left_cm"].total <= by_id["self_tests"].total

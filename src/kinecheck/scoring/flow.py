@@ -71,8 +71,32 @@ class Progress:
 
 
 def progress(defs: Definitions, answers: Mapping[str, Any], question_id: str) -> Progress:
-    """Position of `question_id`, counting the questions that apply with the answers so far."""
+    """Position of `question_id` among the questions answered or that may still be asked.
+
+    The total counts every question that could still come (a `when` that names an unanswered
+    question may yet hold), so it only ever shrinks as answers come in: "18 of about 20" is
+    never followed by "19 of 25".
+    """
     number = 1 + sum(1 for qid in defs.questions if qid in answers and qid != question_id)
-    total = sum(1 for qid in defs.questions if qid in answers or applies(defs, qid, answers))
+    total = sum(
+        1 for qid in defs.questions if qid in answers or may_still_be_asked(defs, qid, answers)
+    )
     section = defs.questionnaire.section_of(question_id).title
     return Progress(number=number, total=max(total, number), section=section)
+
+
+def may_still_be_asked(defs: Definitions, question_id: str, answers: Mapping[str, Any]) -> bool:
+    """True unless the answers so far already rule the question out for good."""
+    if applies(defs, question_id, answers):
+        return True
+    condition = defs.when.get(question_id)
+    if condition is not None and any(
+        name not in answers and may_still_be_asked(defs, name, answers) for name in condition.names
+    ):
+        return True  # it depends on a question that may still be answered
+    if defs.questions[question_id].only_for_plan:
+        if plan_withheld(defs, answers_before(defs, question_id, answers)):
+            return False  # a warning sign already withholds the plan; more answers only add
+        earlier = list(defs.questions)[: defs.position[question_id]]
+        return any(q not in answers and may_still_be_asked(defs, q, answers) for q in earlier)
+    return False
