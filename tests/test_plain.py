@@ -33,7 +33,7 @@ def ask(defs: Definitions, qid: str, typed: str, **answers: Any) -> tuple[Any, s
 def test_a_choice_prompt_is_one_line_with_numbered_choices(defs: Definitions) -> None:
     value, out = ask(defs, "knee_side", "3\n")
     assert (
-        "Question 2 of about 19. Which knee hurts? 1 My left knee, 2 My right knee, "
+        "Question 2 of about 26. Which knee hurts? 1 My left knee, 2 My right knee, "
         "3 Both knees. Type a number:" in out
     )
     assert value == "both"

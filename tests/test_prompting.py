@@ -156,7 +156,7 @@ def test_progress_section_and_help_come_before_the_question(defs: Definitions) -
     with keys(ENTER) as screen:
         asker.ask(quiz.prompt_for("knee_side"), quiz.check_for("knee_side"))
     shown = screen.getvalue()
-    assert "Question 2 of about 19" in shown
+    assert "Question 2 of about 26" in shown
     assert "About you and your knee" in shown
     assert shown.index("Pick both if both knees") < shown.index("Which knee hurts?")
 
