@@ -260,7 +260,7 @@ def test_plain_mode_is_scriptable_over_a_pipe(env: dict[str, str], tmp_path: Pat
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (
-        "Question 1 of about 19. How old are you? Type a whole number from 5 to 120 years:" in out
+        "Question 1 of about 26. How old are you? Type a whole number from 5 to 120 years:" in out
     )
     assert "Answer: My left knee." in out
     assert "What your answers suggest" in out and "Stop rule" in out
@@ -277,7 +277,7 @@ def test_accessible_env_turns_plain_mode_on(env: dict[str, str]) -> None:
         env={**env, "ACCESSIBLE": "1"},
         timeout=60,
     )
-    assert "Question 1 of about 19. How old are you?" in done.stdout
+    assert "Question 1 of about 26. How old are you?" in done.stdout
     assert done.returncode == 2  # the input ended after one answer
 
 
