@@ -109,12 +109,12 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "unknown choice, close to one",
         {"knee_side": "lfet"},
-        [f"knee_side: 'lfet' is not a choice; did you mean 'left'?; allowed: {KNEE_SIDE}"],
+        [f"knee_side: 'lfet' is not a choice; did you mean 'left'? Allowed: {KNEE_SIDE}"],
     ),
     (
         "unknown choice in the wrong case",
         {"knee_side": "Left"},
-        [f"knee_side: 'Left' is not a choice; did you mean 'left'?; allowed: {KNEE_SIDE}"],
+        [f"knee_side: 'Left' is not a choice; did you mean 'left'? Allowed: {KNEE_SIDE}"],
     ),
     (
         "unknown choice, nothing close",
@@ -137,7 +137,7 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "unknown choice in a multiple choice",
         {"sports": ["running", "swiming"]},
-        [f"sports: 'swiming' is not a choice; did you mean 'swimming'?; allowed: {SPORTS}"],
+        [f"sports: 'swiming' is not a choice; did you mean 'swimming'? Allowed: {SPORTS}"],
     ),
     (
         "none combined with other choices",
@@ -236,7 +236,7 @@ def test_every_problem_in_a_file_is_listed_at_once() -> None:
     assert problems(raw) == [
         "agee: unknown question id; did you mean 'age'?",
         f"age: missing answer; allowed: {AGE}",
-        f"knee_side: 'lfet' is not a choice; did you mean 'left'?; allowed: {KNEE_SIDE}",
+        f"knee_side: 'lfet' is not a choice; did you mean 'left'? Allowed: {KNEE_SIDE}",
         f"red_flags: 'none' (None of these) cannot be combined with other choices; "
         f"allowed: {RED_FLAGS}",
         f"sitting_hours: 30 is out of range: it must be between 0 and 24 hours; allowed: {SITTING}",

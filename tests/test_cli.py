@@ -723,3 +723,26 @@ def test_a_user_error_in_a_real_process_prints_no_traceback(tmp_path: Path) -> N
     ):
         result = run(*args)  # run() asserts there is no traceback
         assert result.code in (1, 2), result
+
+
+def test_answer_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> None:
+    # the file's order differs from the questionnaire's: problems follow the file
+    answers = yaml.safe_load((ROOT / "examples" / "desk-worker.yaml").read_text())
+    answers.update(sitting_hours=30, age=400, knee_side="lft")
+    del answers["pain_level"]  # a missing answer has no line: it comes last
+    order = ["sitting_hours", "age", "knee_side"] + [
+        k for k in answers if k not in ("sitting_hours", "age", "knee_side")
+    ]
+    path = tmp_path / "answers.yaml"
+    path.write_text("".join(f"{k}: {json.dumps(answers[k])}\n" for k in order))
+    result = cli("assess", "knee-pain", "--answers", str(path))
+    assert result.code == 2
+    listed = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert [line.split(": ")[0].rsplit(":", 1)[-1] for line in listed[:3]] == ["1", "2", "3"]
+    assert listed[0].startswith(f"{path}:1: sitting_hours:")
+    assert listed[1].startswith(f"{path}:2: age:")
+    assert listed[2] == (
+        f"{path}:3: knee_side: 'lft' is not a choice; did you mean 'left'? "
+        "Allowed: one of: left, right, both"
+    )
+    assert listed[3].startswith("pain_level: missing answer")

@@ -48,8 +48,10 @@ class AnswerProblem:
 
     def __str__(self) -> str:
         text = f"{self.question}: {self.message}"
-        if self.allowed:
-            text += f"; allowed: {self.allowed}"
+        if self.allowed:  # after a question ("did you mean 'left'?") a new sentence, not ';'
+            text += (
+                f" Allowed: {self.allowed}" if text.endswith("?") else f"; allowed: {self.allowed}"
+            )
         return text
 
     def as_dict(self) -> dict[str, object]:

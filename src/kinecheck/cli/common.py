@@ -41,7 +41,9 @@ def friendly_errors(func: F) -> F:
                 + (f" in {exc.source}" if exc.source else "")
                 + ":"
             )
-            for answer_problem in exc.problems:
+            # in the order of the file (problems without a line, e.g. missing answers, last)
+            by_line = sorted(exc.problems, key=lambda p: (p.line is None, p.line or 0))
+            for answer_problem in by_line:
                 where = ""
                 if answer_problem.line is not None:
                     where = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
 from kinecheck.scoring.report import Report
 
 _STYLE = (
@@ -36,13 +36,13 @@ def render(report: Report) -> str:
         parts.append("<p>No hip or ankle pattern stood out in your answers.</p>")
     for f in report.findings:
         rows = "".join(
-            f"<li>{e(ev.because)} (answer: {e(answer_text(ev.answer))}, +{ev.points})</li>"
+            f"<li>{e(ev.because)} (answer: {e(answer_text(ev.answer))}, {points(ev.points)})</li>"
             for ev in f.evidence
         )
         capped = f"<li>Level limited: {e(f.capped)}</li>" if f.capped else ""
         notes = "".join(f"<li>Note: {e(n)}</li>" for n in f.notes)
         parts.append(
-            f"<h3>{e(f.title)} ({e(f.level)}, {f.score} points)</h3><p>{e(f.statement)}</p>"
+            f"<h3>{e(f.title)} ({e(f.level)}, {points(f.score)})</h3><p>{e(f.statement)}</p>"
             f"<ul>{rows}{capped}{notes}</ul>"
         )
     parts.append(f"<h2>Your exercise plan</h2><p>{e(report.plan_status_message)}</p>")

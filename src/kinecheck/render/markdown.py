@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
 from kinecheck.scoring.report import Report
 
 
@@ -17,8 +17,11 @@ def render(report: Report) -> str:
     if not report.findings:
         out += ["No hip or ankle pattern stood out in your answers.", ""]
     for f in report.findings:
-        out += [f"### {f.title} ({f.level}, {f.score} points)", "", f.statement, ""]
-        out += [f"- {e.because} (answer: {answer_text(e.answer)}, +{e.points})" for e in f.evidence]
+        out += [f"### {f.title} ({f.level}, {points(f.score)})", "", f.statement, ""]
+        out += [
+            f"- {e.because} (answer: {answer_text(e.answer)}, {points(e.points)})"
+            for e in f.evidence
+        ]
         if f.capped:
             out.append(f"- Level limited: {f.capped}")
         out += [f"- Note: {n}" for n in f.notes] + [""]

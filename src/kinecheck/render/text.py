@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
-from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line
+from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
 from kinecheck.scoring.report import FindingResult, PlanItem, Report
 
 MIN_WIDTH = 40
@@ -41,11 +41,6 @@ Span = tuple[str, str | None]  # text and its style (None: unstyled)
 # frame corners (top left, top right, bottom left, bottom right), lines, and the list bullet
 BOX = ("╭", "╮", "╰", "╯", "─", "│", "•")
 ASCII_BOX = ("+", "+", "+", "+", "-", "|", "*")
-
-
-def points(n: int) -> str:
-    """'1 point', '3 points'."""
-    return f"{n} point{'' if n == 1 else 's'}"
 
 
 # One column each, as wcwidth measures them too (tests check): printable ASCII and what we draw.

@@ -60,3 +60,8 @@ def equipment_line(item: PlanItem) -> str | None:
         sub = item.substitutes.get(missing)
         text += f" You said you have no {missing.replace('_', ' ')}" + (f": {sub}" if sub else ".")
     return text
+
+
+def points(n: int) -> str:
+    """'1 point', '3 points'."""
+    return f"{n} point{'' if n == 1 else 's'}"
