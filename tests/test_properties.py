@@ -524,3 +524,22 @@ def test_answers_only_the_plan_needs_never_change_the_referral_or_withholding(
     again = assess(DEFS, with_extra.answers)
     assert again.referral == report.referral
     assert (again.plan_status == "withheld") == (report.plan_status == "withheld")
+
+
+@RENDERING
+@given(answer_sets(DEFS))
+def test_the_text_report_ends_with_a_short_summary_of_what_matters(
+    answers: dict[str, Any],
+) -> None:
+    """A long report scrolls its top away: its last lines say the urgency, findings, plan."""
+    report = report_for(answers)
+    text = renderer("text")(report)
+    tail = text.splitlines()[-12:]  # what a small terminal still shows above the save question
+    flat = " ".join(" ".join(line.strip("│╭╮╰╯─ ").split()) for line in tail)
+    assert "In short" in flat
+    assert words(report.referral.title) in flat
+    for f in report.findings:
+        assert f"{words(f.title)} ({f.level})" in flat
+    names = [words(item.name) for item in report.plan]
+    positions = [flat.find(f"{i}. {name}") for i, name in enumerate(names, 1)]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)

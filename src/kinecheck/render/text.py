@@ -300,7 +300,7 @@ def _plan_item(number: int, item: PlanItem, out: Layout) -> None:
 
 
 def lay_out(report: Report, out: Layout) -> Layout:
-    """Lay the whole report out: referral, findings, plan, its stop rule, disclaimer."""
+    """Lay the whole report out: referral, findings, plan, its stop rule, disclaimer, summary."""
     _referral(report, out)
     out.para([("What your answers suggest", HEADING)])
     if not report.findings:
@@ -320,7 +320,33 @@ def lay_out(report: Report, out: Layout) -> Layout:
         out.framed("Stop rule", BOLD, stop)
         out.blank()
     out.para([(report.disclaimer, ITALIC)])
+    _summary(report, out)
     return out
+
+
+def _summary(report: Report, out: Layout) -> None:
+    """The report in a few lines, last, so it is still on screen when the report is long.
+
+    On a 30-row terminal a full report scrolls its referral and findings away before the
+    save question; this box repeats what matters most, in the order it matters.
+    """
+    ref = report.referral
+    box = out.inner()
+    if ref.level == "none":
+        box.para(ref.title)
+    else:
+        box.para([(f"{LEVEL_WORDS[ref.level]}: ", LEVEL_STYLE[ref.level]), (ref.title, None)])
+    if report.findings:
+        box.para("Found: " + "; ".join(f"{f.title} ({f.level})" for f in report.findings))
+    if report.plan:
+        box.para(
+            "Exercises, in order: "
+            + "; ".join(f"{i}. {item.name}" for i, item in enumerate(report.plan, 1))
+        )
+    else:
+        box.para("No exercises this time (see above).")
+    out.blank()
+    out.framed("In short", BOLD, box)
 
 
 def _columns(default: int) -> int:
