@@ -222,11 +222,13 @@ def test_output_is_written_owner_only_with_nothing_left_beside_it(tmp_path: Path
     assert json.loads(target.read_text())["questionnaire"]["id"] == "knee-pain"
 
 
-def test_output_replaces_an_existing_report_and_stays_owner_only(tmp_path: Path) -> None:
+def test_output_with_force_replaces_an_existing_report_and_stays_owner_only(
+    tmp_path: Path,
+) -> None:
     target = tmp_path / "report.md"
     target.write_text("old report")
     target.chmod(0o644)
-    result = cli("assess", "knee-pain", "-a", str(DESK_WORKER), "-f", "markdown", "-o", str(target))
+    result = cli("assess", "knee-pain", "-a", str(DESK_WORKER), "-o", str(target), "--force")
     assert result.code == 0, result
     assert target.read_text().startswith("# ")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -249,19 +251,21 @@ def test_invalid_answers_write_nothing_and_list_every_problem(tmp_path: Path) ->
     out_dir.mkdir()
     target = out_dir / "report.json"
     target.write_text("the previous report")
-    result = run("assess", "knee-pain", "-a", str(answers), "-f", "json", "-o", str(target))
+    result = run(
+        "assess", "knee-pain", "-a", str(answers), "-f", "json", "-o", str(target), "--force"
+    )
     assert result.code == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: 20 problems with the answers in {answers}:"
-    assert lines[1] == f"  {answers}:2: agee: unknown question id; did you mean 'age'?"
-    assert lines[2] == (
+    assert lines[1] == (  # in the order of the file
         f"  {answers}:1: age: 'forty' is not a number; "
         "allowed: a whole number from 5 to 120 (years)"
     )
+    assert lines[2] == f"  {answers}:2: agee: unknown question id; did you mean 'age'?"
     assert lines[3] == (
-        f"  {answers}:3: knee_side: 'lfet' is not a choice; did you mean 'left'?; "
-        "allowed: one of: left, right, both"
+        f"  {answers}:3: knee_side: 'lfet' is not a choice; did you mean 'left'? "
+        "Allowed: one of: left, right, both"
     )
     assert lines[4] == "  pain_level: missing answer; allowed: a whole number from 0 to 10"
     assert len(lines) == 21
@@ -371,6 +375,7 @@ def test_a_jsonl_batch_without_errors_exits_0_and_can_be_written_to_a_file(tmp_p
     batch = tmp_path / "answers.jsonl"
     batch.write_text(json.dumps(desk_worker()) + "\n" + json.dumps(desk_worker(age=30)) + "\n")
     target = tmp_path / "out" / "reports.jsonl"
+    target.parent.mkdir()
     result = cli("assess", "knee-pain", "-a", str(batch), "-o", str(target))
     assert result.code == 0, result
     assert result.stdout == ""

@@ -71,7 +71,7 @@ def assessed(answers: dict[str, Any]) -> str:
 def take_plain(answers: dict[str, Any], out: Path) -> str:
     lines = [plain_line(q, answers[q]) for q in asked_in_order(answers)] + [""]
     asker = PlainAsker(io.StringIO("\n".join(lines) + "\n"), io.StringIO())
-    code = taking.take(taking.Options("knee-pain", plain=True, save=out), asker)
+    code = taking.take(taking.Options("knee-pain", plain=True, save=out, force=True), asker)
     assert code == 0
     return out.read_text()
 
@@ -83,7 +83,7 @@ def take_terminal(answers: dict[str, Any], out: Path) -> str:
         pipe.send_text(typed)
         pipe.close()
         with create_app_session(input=pipe, output=DummyOutput()):
-            code = taking.take(taking.Options("knee-pain", save=out), TerminalAsker())
+            code = taking.take(taking.Options("knee-pain", save=out, force=True), TerminalAsker())
     assert code == 0
     return out.read_text()
 

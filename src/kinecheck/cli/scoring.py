@@ -11,15 +11,14 @@ from typing import IO, Any
 import typer
 
 from kinecheck.cli.common import err, friendly_errors
-from kinecheck.errors import EXIT_BAD_INPUT
-from kinecheck.render.formats import FORMATS, JSON_LINES
+from kinecheck.errors import EXIT_BAD_INPUT, InputError
+from kinecheck.render.formats import BY_NAME, FORMAT_BY_SUFFIX, FORMATS, JSON_LINES
 
 FORMAT_NAMES = tuple(f.name for f in FORMATS)
 
 
 # --format's choices: the report formats, and JSON Lines for batches (one home: render.formats)
 Format = StrEnum("Format", [(name, name) for name in (*FORMAT_NAMES, JSON_LINES)])  # type: ignore[misc]
-TEXT = Format("text")
 
 
 QUESTIONNAIRE_ARG = typer.Argument(
@@ -40,19 +39,25 @@ def assess(
         help="Answers as YAML or JSON (question id: answer). '-' reads standard input. "
         "A .jsonl file holds one answer set per line and gives one JSON report per line.",
     ),
-    fmt: Format = typer.Option(
-        TEXT,
+    fmt: Format | None = typer.Option(
+        None,
         "--format",
         "-f",
         help="text (for people), json (the contract), markdown, html; jsonl reads and writes "
-        "JSON Lines.",
+        "JSON Lines. Default: what the --output suffix names, else text.",
+        show_default=False,
     ),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
-        help="Write the report here (atomically, owner-only) instead of standard output.",
+        help="Write the report here (atomically, owner-only) instead of standard output. The "
+        "suffix picks the format (.json, .md, .html, .txt; any other suffix: text) unless "
+        "--format is given, and must not contradict it. The folder must exist.",
         dir_okay=False,
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the --output file if it exists (never done without it)."
     ),
     rules: Path | None = typer.Option(
         None,
@@ -65,17 +70,27 @@ def assess(
     """Score an answers file and print the report, asking nothing.
 
     Invalid answers are all listed on standard error with what is allowed, and nothing is
-    written (exit 2).
+    written (exit 2). --output never replaces a file without --force and never creates a
+    folder.
 
-    Example: kinecheck assess knee-pain --answers answers.yaml --format json -o report.json
+    Example: kinecheck assess knee-pain --answers answers.yaml -o report.json   (JSON, from
+    the suffix)
     """
     from kinecheck import api
     from kinecheck.errors import AnswersError
     from kinecheck.scoring.answers_files import is_json_lines, read_answers, shown_name
 
+    batch = fmt == Format(JSON_LINES) or is_json_lines(answers)
+    chosen = JSON_LINES if batch else output_format(fmt.value if fmt else None, output)
+    if output is not None:  # before any work, so a refusal costs nothing
+        from kinecheck.fileio import check_target
+
+        check_target(output, replace=force)
+    elif force:
+        raise InputError("--force only applies to --output PATH")
     defs = api.load(questionnaire, rules)
-    if fmt.value == JSON_LINES or is_json_lines(answers):
-        failed = _batch(defs, answers, output)
+    if batch:
+        failed = _batch(defs, answers, output, replace=force)
         raise typer.Exit(EXIT_BAD_INPUT if failed else 0)
     source = read_answers(answers)
     try:
@@ -89,10 +104,28 @@ def assess(
     for warning in checked.warnings:
         err(f"warning: {warning}")
     report = api.assess(defs, checked.answers)
-    _emit(report, fmt.value, output)
+    _emit(report, chosen, output, replace=force)
 
 
-def _emit(report: Any, fmt: str, output: Path | None) -> None:
+def output_format(given: str | None, output: Path | None) -> str:
+    """The report format: --format, else the one the --output suffix names, else text.
+
+    A suffix that names another format than --format is refused: `-f json -o report.html`
+    would leave JSON in a file every browser opens as a page, a mistake found only later.
+    """
+    named = FORMAT_BY_SUFFIX.get(output.suffix.lower()) if output is not None else None
+    if given is None:
+        return named or "text"
+    if named is not None and named != given and output is not None:
+        raise InputError(
+            f"--format {given} contradicts the name {output}, whose suffix "
+            f"{output.suffix} means {named}; drop --format, or end the name in "
+            f"{BY_NAME[given].suffix}"
+        )
+    return given
+
+
+def _emit(report: Any, fmt: str, output: Path | None, *, replace: bool) -> None:
     from kinecheck.fileio import write_atomic
     from kinecheck.render import renderer
 
@@ -108,17 +141,16 @@ def _emit(report: Any, fmt: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(output, text)
+        write_atomic(output, text, replace=replace)
         err(f"report written to {output}")
 
 
-def _batch(defs: Any, answers: str, output: Path | None) -> int:
+def _batch(defs: Any, answers: str, output: Path | None, *, replace: bool) -> int:
     """Stream a JSON Lines batch, one record per line; return how many lines failed."""
     import contextlib
     import os
     import stat
 
-    from kinecheck.errors import InputError
     from kinecheck.fileio import atomic_writer
     from kinecheck.render.jsonout import jsonl_record
     from kinecheck.scoring.answers_files import STDIN
@@ -135,7 +167,11 @@ def _batch(defs: Any, answers: str, output: Path | None) -> int:
                 source = stack.enter_context(path.open("rb"))
             except OSError as exc:
                 raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-        sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout.buffer
+        sink = (
+            stack.enter_context(atomic_writer(output, replace=replace))
+            if output
+            else sys.stdout.buffer
+        )
         # from a pipe or a terminal, each report goes out as soon as its line has arrived
         streaming = not stat.S_ISREG(os.fstat(source.fileno()).st_mode)
         failed = 0

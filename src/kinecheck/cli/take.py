@@ -55,8 +55,12 @@ def take(
         "--save",
         metavar="PATH",
         help="Save the report here without asking; .md, .html, .json or .txt picks the format. "
-        "Written atomically, readable only by you.",
+        "Written atomically, readable only by you. An existing file is kept (exit 2) unless "
+        "--force; the folder must exist. Both are checked before the first question.",
         dir_okay=False,
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Let --save replace an existing file (never done without it)."
     ),
     forget: bool = typer.Option(
         False, "--forget", help="Delete the saved, unfinished quiz (your answers so far) and exit."
@@ -83,12 +87,12 @@ def take(
         from kinecheck.quiz import taking
         from kinecheck.quiz.plain import PlainAsker
 
-        options = taking.Options(questionnaire, use_plain, resume, answers, save)
+        options = taking.Options(questionnaire, use_plain, resume, answers, save, force)
         raise typer.Exit(taking.take(options, PlainAsker()))
     from kinecheck.quiz import taking
     from kinecheck.quiz.prompting import TerminalAsker
 
-    options = taking.Options(questionnaire, use_plain, resume, answers, save)
+    options = taking.Options(questionnaire, use_plain, resume, answers, save, force)
     raise typer.Exit(taking.take(options, TerminalAsker()))
 
 

@@ -7,11 +7,14 @@ so both front ends stop, resume and report the same way.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import re
 import shlex
 import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +28,9 @@ from kinecheck.errors import (
     AnswersError,
     InputError,
 )
-from kinecheck.fileio import write_atomic
+from kinecheck.fileio import FileExists, check_target, write_atomic
 from kinecheck.quiz import sessions
-from kinecheck.quiz.asking import Asker
+from kinecheck.quiz.asking import Asker, ConfirmsOverwrite
 from kinecheck.quiz.loop import Quiz, QuizStopped
 from kinecheck.render.formats import FORMAT_BY_SUFFIX
 from kinecheck.scoring.answers import AnswerValidator
@@ -45,6 +48,7 @@ class Options:
     resume: bool = False
     answers: Path | None = None
     save: Path | None = None
+    force: bool = False  # --force: --save may replace an existing file
 
 
 def report_format(path: Path) -> str:
@@ -67,10 +71,20 @@ def resume_command(opts: Options) -> str:
 
 
 def check_options(opts: Options) -> str | None:
-    """Reject option mixes before anything is asked; return the --save format."""
+    """Reject option mixes and unusable --save paths before anything is asked; the format.
+
+    Twenty questions answered and then 'file exists' would waste the person's time, so the
+    --save file is checked here too (and again when it is written).
+    """
     if opts.resume and opts.answers is not None:
         raise InputError("use --resume or --answers, not both")
-    return report_format(opts.save) if opts.save is not None else None
+    if opts.save is None:
+        if opts.force:
+            raise InputError("--force only applies to --save PATH")
+        return None
+    fmt = report_format(opts.save)
+    check_target(opts.save, replace=opts.force)
+    return fmt
 
 
 def take(opts: Options, asker: Asker) -> int:
@@ -189,27 +203,83 @@ def show_report(report: Report, *, plain: bool) -> None:
 
 
 def save_report(report: Report, opts: Options, fmt: str | None, asker: Asker) -> int:
-    """Write the report where --save says, or offer to save it."""
-    path = opts.save
-    if path is None or fmt is None:
+    """Write the report where --save says, or offer to save it; the exit code."""
+    if opts.save is None or fmt is None:
+        return _save_from_menu(report, asker)
+    _write(report, opts.save, fmt, replace=opts.force)
+    return EXIT_OK
+
+
+def default_stem(questionnaire_id: str, today: date | None = None) -> str:
+    """The name the save menu suggests, dated so a later report does not take its name."""
+    return f"{questionnaire_id}-report-{(today or date.today()).isoformat()}"
+
+
+def free_name(path: Path) -> Path:
+    """`name (2).md`, `name (3).md`, ...: the first name beside `path` that is not taken."""
+    numbered = re.fullmatch(r"(.*) \((\d+)\)", path.stem)
+    stem = numbered.group(1) if numbered else path.stem
+    for number in itertools.count(2):
+        candidate = path.with_name(f"{stem} ({number}){path.suffix}")
+        if not _taken(candidate):
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _save_from_menu(report: Report, asker: Asker) -> int:
+    """Offer to save until a file is written or the person says no.
+
+    A name that cannot be used (a missing folder, a file the person keeps) is explained and
+    the offer comes again: the report the person just waited for is not lost to a typo, and
+    no file is replaced without a yes. A front end that cannot ask yes or no yet
+    (`ConfirmsOverwrite`) gets a free name instead of a replaced file.
+    """
+    stem = default_stem(report.questionnaire.id)
+    while True:
         try:
-            choice = asker.offer_save(f"{report.questionnaire.id}-report")
+            choice = asker.offer_save(stem)
+            if choice is None:
+                return EXIT_OK
+            path = Path(choice.path).expanduser()
+            replace = False
+            if _taken(path) and not path.is_dir() and isinstance(asker, ConfirmsOverwrite):
+                replace = asker.confirm_overwrite(str(path))
+                if not replace:
+                    asker.say(f"{path} is kept. Choose another name, or No.")
+                    stem = str(free_name(path).with_suffix(""))
+                    continue
         except EOFError:
             return EXIT_OK
         except KeyboardInterrupt:
             _err("\nThe report was not saved.")
             return EXIT_INTERRUPTED
-        if choice is None:
-            return EXIT_OK
-        path, fmt = Path(choice.path).expanduser(), choice.fmt
+        if _taken(path) and not path.is_dir() and not replace:
+            kept, path = path, free_name(path)
+            asker.say(f"{kept} already exists and is kept; the report goes to {path} instead.")
+        try:
+            _write(report, path, choice.fmt, replace=replace)
+        except FileExists:  # made meanwhile, by someone else
+            asker.say(f"{path} already exists and is kept. Choose another name, or No.")
+            continue
+        except InputError as exc:  # a missing folder, a folder's name, no permission
+            asker.say(f"The report was not saved: {exc}. Choose another name, or No.")
+            continue
+        return EXIT_OK
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _write(report: Report, path: Path, fmt: str, *, replace: bool) -> None:
+    """Render and write atomically, owner-only; InputError says why a file cannot be written."""
     from kinecheck.render import renderer
 
     try:
-        write_atomic(path, renderer(fmt)(report))
+        write_atomic(path, renderer(fmt)(report), replace=replace)
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror})") from None
     print(f"Report saved to {path} (readable only by you).")
-    return EXIT_OK
 
 
 def _err(message: str) -> None:
