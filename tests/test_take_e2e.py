@@ -451,3 +451,21 @@ def test_questions_that_can_still_raise_the_level_are_asked(env: dict[str, str])
     assert all(prompt not in child.before for prompt in PLAN_ONLY_PROMPTS)
     child.sendcontrol("c")
     finish(child)
+
+
+def test_ctrl_c_at_the_first_question_says_older_answers_are_still_there(
+    env: dict[str, str],
+) -> None:
+    child = spawn(env)
+    answer(child, "age", 41)
+    child.expect_exact(DEFS.questions["knee_side"].prompt)
+    child.sendcontrol("c")  # an unfinished quiz is saved
+    assert finish(child) == 130
+    before = session_file(env).read_bytes()
+    child = spawn(env)  # a fresh start, stopped at once
+    child.expect_exact("How old are you?")
+    child.sendcontrol("c")
+    child.expect_exact("Nothing new was answered. Your answers from the earlier quiz are still")
+    child.expect_exact("kinecheck take --resume")
+    assert finish(child) == 130
+    assert session_file(env).read_bytes() == before  # and they really are

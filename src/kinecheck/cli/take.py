@@ -32,7 +32,9 @@ def _has_terminal() -> bool:
 
 @friendly_errors
 def take(
-    questionnaire: str = typer.Argument(DEFAULT_QUESTIONNAIRE, help="Questionnaire id or path."),
+    questionnaire: str = typer.Argument(
+        DEFAULT_QUESTIONNAIRE, metavar="QUESTIONNAIRE", help="Questionnaire id or path."
+    ),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the quiz you stopped (Ctrl-C) at its first open question."
     ),

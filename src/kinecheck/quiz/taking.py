@@ -126,6 +126,11 @@ def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
     if stop.answers:
         sessions.save(defs, stop.answers)
         kept = f"Your answers so far are saved: `{resume_command(opts)}` continues."
+    elif sessions.exists(defs.questionnaire_ref.id):  # an earlier quiz's answers, untouched
+        kept = (
+            "Nothing new was answered. Your answers from the earlier quiz are still saved: "
+            f"`{resume_command(opts)}` continues them."
+        )
     else:
         kept = "Nothing was answered yet, so nothing was saved."
     if stop.reason == "interrupted":
