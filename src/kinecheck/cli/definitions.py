@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from kinecheck.cli.common import err, fail, friendly_errors
 from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
 from kinecheck.errors import EXIT_FAILED
+
+if TYPE_CHECKING:
+    from kinecheck.definitions.exercises import Exercise
+    from kinecheck.definitions.rules import RuleSet
+    from kinecheck.render.text import Layout
 
 
 @friendly_errors
@@ -88,19 +96,21 @@ def exercises(
 ) -> None:
     """List the exercise library, or show one exercise in full (variants, dose, steps).
 
+    Lines wrap at the terminal's width (COLUMNS, or 80 when the output is not a terminal).
+
     Example: kinecheck exercises tfl_ball_rolling
     """
     from kinecheck import api
     from kinecheck.errors import did_you_mean
-    from kinecheck.render.words import dose_text
+    from kinecheck.render.text import Layout
 
     defs = api.load(questionnaire)
     library = defs.library
     by_id = library.by_id()
+    out = Layout(max(shutil.get_terminal_size((80, 24)).columns, 20))
     if exercise_id is None:
-        for ex in library.exercises:
-            variants = ", ".join(v.id for v in ex.variants)
-            typer.echo(f"{ex.id:<26} {ex.target:<6} {ex.kind:<10} {ex.name} (variants: {variants})")
+        _library_table(library.exercises, out)
+        typer.echo(out.text(), nl=False)
         return
     ex = by_id.get(exercise_id)
     if ex is None:
@@ -110,17 +120,61 @@ def exercises(
             + (f"; {hint}" if hint else "")
             + f" (known: {', '.join(by_id)})"
         )
-    lines = [
-        f"{ex.name} ({ex.id})",
-        f"Target: {ex.target}, {ex.kind}",
-        f"Purpose: {ex.purpose}",
-        f"Dose: {dose_text(ex.dose, ex.sides)}",
-    ]
+    _exercise_in_full(ex, defs.rules, out)
+    typer.echo(out.text(), nl=False)
+
+
+NARROWEST_NAME = 25  # below this many columns for the names, the list stacks its columns
+_COLUMNS = ("id", "target", "kind")
+
+
+def _library_table(rows: Sequence[Exercise], out: Layout) -> None:
+    """One exercise a line: id, target, kind, then its name and variants, wrapped under the name.
+
+    Columns are as wide as their widest entry, so a wide terminal keeps every exercise on one
+    line; a narrow one puts the name and variants on indented lines under the id instead.
+    """
+    from kinecheck.render.text import cells
+
+    widths = [max((cells(str(getattr(ex, f))) for ex in rows), default=0) for f in _COLUMNS]
+    heads, names = [], []
+    for ex in rows:
+        cols = [str(getattr(ex, f)) for f in _COLUMNS]
+        heads.append(" ".join(c + " " * (w - cells(c)) for c, w in zip(cols, widths, strict=True)))
+        names.append(f"{ex.name} (variants: {', '.join(v.id for v in ex.variants)})")
+    if out.width - sum(widths) - len(widths) >= NARROWEST_NAME:
+        out.items(zip(heads, names, strict=True))
+        return
+    for ex, name in zip(rows, names, strict=True):
+        out.para(f"{ex.id} ({ex.target}, {ex.kind})")
+        out.para(name, 4)
+
+
+def _exercise_in_full(ex: Exercise, rules: RuleSet, out: Layout) -> None:
+    """Every part of one exercise; a label's text and a step's words hang under themselves."""
+    from kinecheck.render.words import dose_text
+
+    def labelled(label: str, text: str, indent: int = 0) -> None:
+        out.items([(label, text)], indent)
+
+    out.para(f"{ex.name} ({ex.id})")
+    labelled("Target:", f"{ex.target}, {ex.kind}")
+    labelled("Purpose:", ex.purpose)
+    labelled("Dose:", dose_text(ex.dose, ex.sides))
     for v in ex.variants:
         needs = ", ".join(v.equipment) or "nothing special"
-        lines += ["", f"Variant '{v.id}': {v.name} (needs: {needs})", f"  Set-up: {v.setup}"]
-        lines += [f"  {n}. {step}" for n, step in enumerate(v.steps, 1)]
-    lines += ["", f"Gone too far: {ex.too_far}", f"Too hard? {ex.easier}"]
-    lines += [f"Caution: {c}" for c in ex.cautions] + [f"Note: {n}" for n in ex.notes]
-    lines += ["", f"Stop rule: {defs.rules.stop_rule}", "", defs.rules.disclaimer]
-    typer.echo("\n".join(lines))
+        out.blank()
+        labelled(f"Variant '{v.id}':", f"{v.name} (needs: {needs})")
+        labelled("Set-up:", v.setup, 2)
+        out.items(((f"{n}.", step) for n, step in enumerate(v.steps, 1)), 2)
+    out.blank()
+    labelled("Gone too far:", ex.too_far)
+    labelled("Too hard?", ex.easier)
+    for caution in ex.cautions:
+        labelled("Caution:", caution)
+    for note in ex.notes:
+        labelled("Note:", note)
+    out.blank()
+    labelled("Stop rule:", rules.stop_rule)
+    out.blank()
+    out.para(rules.disclaimer)

@@ -3,10 +3,15 @@
 No redraws, colour, boxes or emoji: every prompt says where you are, lists numbered choices,
 names the default in words and echoes the accepted answer, so it reads well aloud and can be
 scripted (`kinecheck take --plain < answers.txt`).
+
+Lines are wrapped at word boundaries to the terminal's width (or COLUMNS), without indents,
+since a terminal would otherwise break them mid-word. Over a pipe with no COLUMNS nothing is
+wrapped: a script then gets each prompt on one line.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
@@ -20,6 +25,7 @@ from kinecheck.quiz.asking import (
     SaveChoice,
 )
 from kinecheck.render.formats import SAVE_FORMATS
+from kinecheck.render.text import cells, wrap
 
 _YES_NO_WORDS = {"y": "yes", "n": "no", "not sure": "not_sure", "unsure": "not_sure"}
 
@@ -27,9 +33,12 @@ _YES_NO_WORDS = {"y": "yes", "n": "no", "not sure": "not_sure", "unsure": "not_s
 class PlainAsker:
     """Asks questions as numbered lines of text; raises EOFError when the input ends."""
 
-    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    def __init__(
+        self, stdin: TextIO | None = None, stdout: TextIO | None = None, width: int | None = None
+    ) -> None:
         self.inp = stdin if stdin is not None else sys.stdin
         self.out = stdout if stdout is not None else sys.stdout
+        self.width = line_width(self.out) if width is None else width
         try:
             self._echo_newline = not self.inp.isatty()
         except (AttributeError, ValueError):
@@ -37,12 +46,12 @@ class PlainAsker:
 
     # -- input and output ----------------------------------------------------------------------
     def say(self, text: str) -> None:
-        """Write one line."""
-        self.out.write(text + "\n")
+        """Write one line (wrapped at the width)."""
+        self.out.write(fold(text, self.width) + "\n")
         self.out.flush()
 
     def _read(self, prompt_line: str) -> str:
-        self.out.write(prompt_line + " ")
+        self.out.write(fold(prompt_line, self.width) + " ")
         self.out.flush()
         line = self.inp.readline()
         if not line:
@@ -51,6 +60,13 @@ class PlainAsker:
         if self._echo_newline:  # a pipe does not echo the Enter key
             self.out.write("\n")
         return line.strip()
+
+    def _read_or_none(self, prompt_line: str) -> str | None:
+        """A line, or None once the input has ended (for the steps after the last question)."""
+        try:
+            return self._read(prompt_line)
+        except EOFError:
+            return None
 
     # -- the Asker interface -------------------------------------------------------------------
     def start(self, intro: Intro) -> None:
@@ -100,13 +116,17 @@ class PlainAsker:
             return value
 
     def review(self, rows: list[ReviewRow]) -> str | None:
-        """Number every answer; a number picks one to change, Enter goes on to the report."""
+        """Number every answer; a number picks one to change, Enter goes on to the report.
+
+        Input that ends here means no changes: every question is answered, so a script that
+        sends exactly the answers and nothing more gets its report (not an error).
+        """
         self.say("")
         self.say("Your answers:")
         for number, row in enumerate(rows, 1):
             self.say(f"{number}. {row.text} {row.answer}")
         while True:
-            line = self._read(
+            line = self._read_or_none(
                 "Type the number of an answer to change it, or press Enter to see your report:"
             )
             if not line:
@@ -118,14 +138,18 @@ class PlainAsker:
             self.say(f"Not accepted: type a number from 1 to {len(rows)}, or just press Enter.")
 
     def offer_save(self, default_stem: str) -> SaveChoice | None:
-        """Offer Markdown, HTML or JSON, then a file name with a default."""
+        """Offer Markdown, HTML or JSON, then a file name with a default.
+
+        Input that ends at either question means don't save: nothing is written that the
+        person did not confirm, and the report is already on the screen.
+        """
         choices = ", ".join(f"{n} {f.title}" for n, f in enumerate(SAVE_FORMATS, 2))
         while True:
-            line = self._read(
+            line = self._read_or_none(
                 f"Save this report to a file? 1 No, {choices}. "
                 "Type a number, or press Enter for No:"
             )
-            if line in ("", "1") or line.lower() in ("n", "no"):
+            if line is None or line in ("", "1") or line.lower() in ("n", "no"):
                 return None
             if line.isdigit() and 2 <= int(line) <= len(SAVE_FORMATS) + 1:
                 chosen = SAVE_FORMATS[int(line) - 2]
@@ -133,8 +157,10 @@ class PlainAsker:
                 break
             self.say(f"Not accepted: type a number from 1 to {len(SAVE_FORMATS) + 1}.")
         default = default_stem + ext
-        path = self._read(f"File name, or press Enter for {default}:") or default
-        return SaveChoice(fmt, path)
+        path = self._read_or_none(f"File name, or press Enter for {default}:")
+        if path is None:
+            return None
+        return SaveChoice(fmt, path or default)
 
     # -- helpers -------------------------------------------------------------------------------
     def _help(self, prompt: Prompt) -> None:
@@ -167,6 +193,60 @@ class PlainAsker:
             return picked, None
         choice = _option(prompt, line)
         return (choice, None) if choice is not None else (None, _which(prompt, line))
+
+
+def line_width(stream: TextIO) -> int:
+    """Cells per line: COLUMNS, else the terminal's width, less one; 0 (no wrapping) for a pipe.
+
+    One column is left free so that the answer typed after a prompt's last line, or the
+    cursor, never lands at the edge.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns) - 1, 20)
+    try:
+        if stream.isatty():
+            return max(os.get_terminal_size(stream.fileno()).columns - 1, 20)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return 0
+
+
+def fold(text: str, width: int) -> str:
+    """`text` broken at word boundaries into lines of at most `width` cells (0: left as it is).
+
+    A bare number stays with the word after it, so a choice is never split from its number
+    ('2' at the end of one line, 'My right knee' on the next). A word longer than a line is
+    cut by the report's wrapper, which knows how wide every character is.
+    """
+    if not width or ("\n" not in text and cells(text) <= width):
+        return text
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        units: list[str] = []
+        glue = False
+        for word in paragraph.split():
+            if glue:
+                units[-1] += " " + word
+            else:
+                units.append(word)
+            glue = word.isdigit()
+        line = ""
+        for unit in units:
+            if line and cells(line) + 1 + cells(unit) > width:
+                lines.append(line)
+                line = ""
+            if cells(unit) > width:
+                *whole, line = (_joined(words) for words in wrap([(unit, None)], width))
+                lines += whole
+            else:
+                line = f"{line} {unit}" if line else unit
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _joined(words: list[list[tuple[str, str | None]]]) -> str:
+    return " ".join("".join(piece for piece, _ in word) for word in words)
 
 
 def _option(prompt: Prompt, token: str) -> str | None:

@@ -4,13 +4,18 @@ Prompts use `unsafe_ask`, so Ctrl-C raises KeyboardInterrupt (the quiz saves a s
 end of input raises EOFError, instead of questionary's silent None. Two keys are added to every
 prompt: Left arrow (or Esc) goes back, and in checkboxes Space keeps exclusive choices such as
 'None of these' on their own.
+
+Everything is wrapped here, at word boundaries, to the terminal's width: left alone, the
+terminal breaks a long line in the middle of a word ("(Up/Dow" / "n, Enter)") and questionary's
+choice list does not wrap at all, so a long choice or description is cut off. Question, key
+hint, choices and descriptions are therefore handed to questionary already broken into lines,
+with hanging indents, measured in terminal cells (`kinecheck.render.text`).
 """
 
 from __future__ import annotations
 
 import shutil
-import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import questionary
@@ -19,18 +24,12 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.keys import Keys
+from questionary.constants import INDICATOR_UNSELECTED
 from questionary.prompts.common import InquirerControl
 
-from kinecheck.quiz.asking import (
-    BACK,
-    BACK_WORDS,
-    Check,
-    Intro,
-    Prompt,
-    ReviewRow,
-    SaveChoice,
-)
+from kinecheck.quiz.asking import BACK, BACK_WORDS, Check, Intro, Prompt, ReviewRow, SaveChoice
 from kinecheck.render.formats import BY_NAME, SAVE_FORMATS
+from kinecheck.render.text import cells, wrap
 
 STYLE = questionary.Style(
     [
@@ -45,15 +44,55 @@ STYLE = questionary.Style(
     ]
 )
 BAR_WIDTH = 20
+POINTER = "»"  # questionary's own, named here because the choice indent depends on it
+Fragments = list[tuple[str, str]]  # prompt_toolkit's (style, text) pairs
+
+
+def width() -> int:
+    """Columns to fill: the terminal's, less one so a full line never makes the cursor wrap."""
+    return max(shutil.get_terminal_size().columns - 1, 20)
+
+
+def lines_of(
+    fragments: Sequence[tuple[str, str]], first: str = "", rest: str = "", room: int | None = None
+) -> list[Fragments]:
+    """Styled text broken into lines at word boundaries, each led by `first` or `rest`.
+
+    Text that fits on one line is left exactly as written (the progress line spaces its parts
+    with two blanks); longer text is wrapped by the report's wrapper, which measures terminal
+    cells, keeps the author's line breaks and cuts only a word longer than a whole line.
+    """
+    room = width() if room is None else room
+    text = "".join(t for _, t in fragments)
+    if "\n" not in text and max(cells(first), cells(rest)) + cells(text) <= room:
+        return [[("", first), *fragments]]
+    spans = [(t, style) for style, t in fragments]
+    out: list[Fragments] = []
+    for n, line in enumerate(wrap(spans, room - max(cells(first), cells(rest)))):
+        pieces: Fragments = [("", rest if n else first)]
+        for i, word in enumerate(line):
+            for j, (piece, style) in enumerate(word):
+                pieces.append((style or "", " " + piece if i and not j else piece))
+        out.append(pieces)
+    return out or [[("", first)]]
+
+
+def wrapped(text: str, first: str = "", rest: str = "", room: int | None = None) -> str:
+    """Plain text wrapped like `lines_of`, as one string with line breaks."""
+    lines = lines_of([("", text)], first, rest, room)
+    return "\n".join("".join(t for _, t in line) for line in lines)
+
+
+def _print(lines: list[Fragments]) -> None:
+    joined: Fragments = []
+    for n, line in enumerate(lines):
+        joined += [("", "\n")] * bool(n) + line
+    print_formatted_text(FormattedText(joined), style=STYLE)
 
 
 def say(text: str, style: str = "", indent: str = "") -> None:
     """Print text between prompts, wrapped at word boundaries (no colour when NO_COLOR is set)."""
-    width = max(shutil.get_terminal_size().columns - 1, 20)
-    lines = textwrap.wrap(
-        text, width, initial_indent=indent, subsequent_indent=" " * len(indent)
-    ) or [""]
-    print_formatted_text(FormattedText([(style, "\n".join(lines))]), style=STYLE)
+    _print(lines_of([(style, text)], indent, " " * cells(indent)))
 
 
 class TerminalAsker:
@@ -116,29 +155,21 @@ class TerminalAsker:
                 say(section, "bold")
             _pair(row.text, row.answer)
         while True:
-            action = _run(
-                questionary.select(
-                    "Are these right?",
-                    choices=[
-                        questionary.Choice("Yes, show my report", value="done"),
-                        questionary.Choice("Change an answer", value="change"),
-                    ],
-                    style=STYLE,
-                    instruction="(Up/Down, Enter)",
-                )
-            )
-            if action == "done":
+            choices = [
+                _choice("Yes, show my report", "done"),
+                _choice("Change an answer", "change"),
+            ]
+            if _run(_select("Are these right?", "(Up/Down, Enter)", choices)) == "done":
                 return None
             picked = _run(
-                questionary.select(
+                _select(
                     "Which answer do you want to change?",
-                    choices=[
-                        *(questionary.Choice(f"{r.text} ({r.answer})", value=r.id) for r in rows),
+                    "(Up/Down, Enter; Left arrow: back to the summary)",
+                    [
+                        *(_choice(f"{r.text} ({r.answer})", r.id) for r in rows),
                         questionary.Separator(),
                         questionary.Choice("Back to the summary", value=BACK),
                     ],
-                    style=STYLE,
-                    instruction="(Up/Down, Enter; Left arrow: back to the summary)",
                 ),
                 back=True,
             )
@@ -147,17 +178,8 @@ class TerminalAsker:
 
     def offer_save(self, default_stem: str) -> SaveChoice | None:
         """Offer to save the report as Markdown, HTML or JSON."""
-        fmt = _run(
-            questionary.select(
-                "Save this report to a file?",
-                choices=[
-                    questionary.Choice("No", value="no"),
-                    *(questionary.Choice(f.title, value=f.name) for f in SAVE_FORMATS),
-                ],
-                style=STYLE,
-                instruction="(Up/Down, Enter)",
-            )
-        )
+        choices = [_choice("No", "no"), *(_choice(f.title, f.name) for f in SAVE_FORMATS)]
+        fmt = _run(_select("Save this report to a file?", "(Up/Down, Enter)", choices))
         if fmt == "no":
             return None
         ext = BY_NAME[fmt].suffix
@@ -173,6 +195,43 @@ class TerminalAsker:
 
 
 # -- building prompts ------------------------------------------------------------------------
+SELECT_LEAD = 2 + cells(POINTER)  # " » " before a choice's first line
+CHECKBOX_LEAD = SELECT_LEAD + cells(INDICATOR_UNSELECTED) + 1  # " » ○ "
+DESCRIPTION_LEAD = cells("  Description: ")  # how questionary introduces a choice's help
+
+
+def question_and_hint(text: str, hint: str, *, field: bool = False) -> tuple[str, str]:
+    """The question wrapped under its '? ', and the key hint kept whole.
+
+    The hint stays on the question's last line when it fits there, as on a wide terminal;
+    otherwise it gets lines of its own, indented like the question, rather than being broken
+    by the terminal. questionary writes '? ', the question, a blank and the hint; a text field
+    (`field`) adds a blank on each side of the hint.
+    """
+    room = width()
+    lines = wrapped(text, room=room - 2).split("\n")
+    spare = room - 2 - cells(lines[-1]) - (3 if field else 1)
+    if hint and ("\n" in hint or cells(hint) > spare):
+        hint = "\n" + wrapped(hint, "  ", "  ", room)
+    return "\n  ".join(lines), hint
+
+
+def _choice(
+    label: str, value: Any, lead: int = SELECT_LEAD, help_text: str | None = None, **more: Any
+) -> Any:
+    """A choice whose words, and help, wrap under themselves (questionary's list cuts lines off)."""
+    room = width()
+    if help_text:
+        more["description"] = wrapped(help_text, "", " " * DESCRIPTION_LEAD, room)
+    return questionary.Choice(wrapped(label, "", " " * lead, room), value=value, **more)
+
+
+def _select(text: str, hint: str, choices: list[Any], make: Any = None, **more: Any) -> Any:
+    """A select (or, with `make`, a checkbox) whose question and hint are wrapped."""
+    message, instruction = question_and_hint(text, hint)
+    return (make or questionary.select)(
+        message, choices=choices, instruction=instruction, style=STYLE, pointer=POINTER, **more
+    )
 
 
 def _run(question: Any, *, back: bool = False) -> Any:
@@ -210,7 +269,8 @@ def _header(prompt: Prompt) -> None:
         say(f"{low:g} = {prompt.min_label or ''}, {high:g} = {prompt.max_label or ''}", "italic")
 
 
-def _instruction(prompt: Prompt) -> str:
+def key_hint(prompt: Prompt) -> str:
+    """The keys that answer this prompt, shown after the question: '(Up/Down, Enter)'."""
     back = ", Left: back" if prompt.can_go_back else ""
     if prompt.kind == "multi":
         return f"(Space ticks, Enter confirms{back})"
@@ -229,32 +289,25 @@ def _instruction(prompt: Prompt) -> str:
 
 def _question(prompt: Prompt, check: Check) -> Any:
     """The questionary prompt for one question, validated inline by `check`."""
-    instruction = _instruction(prompt)
-    common: dict[str, Any] = {"style": STYLE, "erase_when_done": True}
+    hint = key_hint(prompt)
     if prompt.kind in ("single", "yes_no"):
-        choices = [
-            questionary.Choice(o.label, value=o.id, description=o.help) for o in prompt.options
-        ]
         ids = [o.id for o in prompt.options]
-        return questionary.select(
-            prompt.text,
-            choices=choices,
-            default=prompt.default if prompt.default in ids else None,
-            instruction=instruction,
-            **common,
-        )
+        default = prompt.default if prompt.default in ids else None
+        choices = [_choice(o.label, o.id, help_text=o.help) for o in prompt.options]
+        return _select(prompt.text, hint, choices, default=default, erase_when_done=True)
     if prompt.kind == "multi":
         chosen = prompt.default if isinstance(prompt.default, list) else []
         choices = [
-            questionary.Choice(o.label, value=o.id, description=o.help, checked=o.id in chosen)
+            _choice(o.label, o.id, CHECKBOX_LEAD, help_text=o.help, checked=o.id in chosen)
             for o in prompt.options
         ]
-        return questionary.checkbox(
+        return _select(
             prompt.text,
-            choices=choices,
+            hint,
+            choices,
+            questionary.checkbox,
             validate=lambda picked: _verdict(check, picked),
-            instruction=instruction,
-            **common,
+            erase_when_done=True,
         )
     default = "" if prompt.default is None else prompt.answer_words(prompt.default)
     if prompt.kind == "number" and prompt.default is not None:
@@ -265,13 +318,15 @@ def _question(prompt: Prompt, check: Check) -> Any:
             return True
         return _verdict(check, text)
 
+    message, instruction = question_and_hint(prompt.text, hint, field=True)
     return questionary.text(
-        prompt.text,
+        message,
         default=default,
         validate=validate,
         instruction=instruction,
         validate_while_typing=False,
-        **common,
+        style=STYLE,
+        erase_when_done=True,
     )
 
 
@@ -336,22 +391,10 @@ def _inquirer(app: Any) -> InquirerControl | None:
 
 def _pair(text: str, answer: str) -> None:
     """'  Question? answer' wrapped at word boundaries, the answer highlighted."""
-    width = max(shutil.get_terminal_size().columns - 1, 20)
-    lines = textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="    ")
-    last = lines.pop() if lines else "  "
-    if len(last) + 1 + len(answer) > width:
-        lines.append(last)
-        last = "    "
-    else:
-        last += " "
-    fragments = [("", "\n".join(lines) + ("\n" if lines else "") + last), ("class:answer", answer)]
-    print_formatted_text(FormattedText(fragments), style=STYLE)
+    _print(lines_of([("", text + " "), ("class:answer", answer)], "  ", "    "))
 
 
 def _echo(text: str, answer: str) -> None:
-    print_formatted_text(
-        FormattedText(
-            [("class:qmark", "?"), ("class:question", f" {text} "), ("class:answer", answer)]
-        ),
-        style=STYLE,
-    )
+    """The accepted answer after its question, wrapped under the question like the prompt."""
+    fragments = [("class:qmark", "?"), ("class:question", f" {text} "), ("class:answer", answer)]
+    _print(lines_of(fragments, "", "  "))
