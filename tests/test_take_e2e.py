@@ -469,3 +469,37 @@ def test_ctrl_c_at_the_first_question_says_older_answers_are_still_there(
     child.expect_exact("kinecheck take --resume")
     assert finish(child) == 130
     assert session_file(env).read_bytes() == before  # and they really are
+
+
+def test_the_quiz_asks_before_it_replaces_a_file_and_keeps_it_on_no(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    kept = tmp_path / "r.md"
+    kept.write_text("my notes")
+    child = run_quiz(env, BASE)
+    child.expect_exact("Save this report to a file?")
+    child.send(DOWN + ENTER)  # Markdown
+    child.expect_exact("File name:")
+    child.send(CTRL_U + "r.md" + ENTER)
+    child.expect_exact("r.md already exists. Replace it?")
+    child.send(ENTER)  # the pointer starts on No
+    child.expect_exact("r.md is kept. Choose another name, or No.")
+    child.expect_exact("Save this report to a file?")
+    child.send(ENTER)  # No
+    assert finish(child) == 0
+    assert kept.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".md") == ["r.md"]
+
+
+def test_the_plain_quiz_replaces_a_file_only_after_a_typed_yes(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "r.md").write_text("my notes")
+    lines = [plain_line(qid, BASE[qid]) for qid in asked_in_order(BASE)]
+    typed = "\n".join([*lines, "", "2", "r.md", "2"]) + "\n"  # review ok, Markdown, name, Yes
+    done = subprocess.run(
+        [KINECHECK, "take", "--plain"], input=typed, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "r.md already exists. Replace it? 1 No, 2 Yes" in done.stdout
+    assert (tmp_path / "r.md").read_text().startswith("# ")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol
 
 from kinecheck.numbers import number_text
 
@@ -156,18 +156,5 @@ class Asker(Protocol):
     def offer_save(self, default_stem: str) -> SaveChoice | None:
         """Offer to save the report; None when the person declines."""
 
-
-@runtime_checkable
-class ConfirmsOverwrite(Protocol):
-    """A front end that can ask before the save menu replaces a file (optional for now).
-
-    Kept apart from `Asker` so a front end without it still type-checks: the quiz then never
-    replaces a file and saves under a free name (`report (2).md`) instead, saying so.
-    """
-
     def confirm_overwrite(self, path: str) -> bool:
-        """Ask '`path` already exists. Replace it?' (default No); True only for a yes.
-
-        Like the other questions it may raise KeyboardInterrupt or EOFError.
-        """
-        ...
+        """Ask '`path` already exists. Replace it?' (default No); True only for a yes."""

@@ -162,6 +162,11 @@ class PlainAsker:
             return None
         return SaveChoice(fmt, path or default)
 
+    def confirm_overwrite(self, path: str) -> bool:
+        """Replace an existing file only on a typed yes; Enter or the end of input keep it."""
+        line = self._read_or_none(f"{path} already exists. Replace it? 1 No, 2 Yes. Type a number:")
+        return line is not None and (line == "2" or line.lower() in ("y", "yes"))
+
     # -- helpers -------------------------------------------------------------------------------
     def _help(self, prompt: Prompt) -> None:
         self.say(f"Help: {prompt.help}" if prompt.help else "No extra help for this question.")

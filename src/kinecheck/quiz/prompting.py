@@ -193,6 +193,12 @@ class TerminalAsker:
         )
         return SaveChoice(str(fmt), str(path).strip())
 
+    def confirm_overwrite(self, path: str) -> bool:
+        """Replace an existing file only on a yes; No is where the pointer starts."""
+        choices = [_choice("No, keep it", "no"), _choice("Yes, replace it", "yes")]
+        answer = _run(_select(f"{path} already exists. Replace it?", "(Up/Down, Enter)", choices))
+        return bool(answer == "yes")
+
 
 # -- building prompts ------------------------------------------------------------------------
 SELECT_LEAD = 2 + cells(POINTER)  # " » " before a choice's first line

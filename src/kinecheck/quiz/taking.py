@@ -30,7 +30,7 @@ from kinecheck.errors import (
 )
 from kinecheck.fileio import FileExists, check_target, write_atomic
 from kinecheck.quiz import sessions
-from kinecheck.quiz.asking import Asker, ConfirmsOverwrite
+from kinecheck.quiz.asking import Asker
 from kinecheck.quiz.loop import Quiz, QuizStopped
 from kinecheck.render.formats import FORMAT_BY_SUFFIX
 from kinecheck.scoring.answers import AnswerValidator
@@ -236,8 +236,7 @@ def _save_from_menu(report: Report, asker: Asker) -> int:
 
     A name that cannot be used (a missing folder, a file the person keeps) is explained and
     the offer comes again: the report the person just waited for is not lost to a typo, and
-    no file is replaced without a yes. A front end that cannot ask yes or no yet
-    (`ConfirmsOverwrite`) gets a free name instead of a replaced file.
+    no file is replaced without a yes.
     """
     stem = default_stem(report.questionnaire.id)
     while True:
@@ -247,7 +246,7 @@ def _save_from_menu(report: Report, asker: Asker) -> int:
                 return EXIT_OK
             path = Path(choice.path).expanduser()
             replace = False
-            if _taken(path) and not path.is_dir() and isinstance(asker, ConfirmsOverwrite):
+            if _taken(path) and not path.is_dir():
                 replace = asker.confirm_overwrite(str(path))
                 if not replace:
                     asker.say(f"{path} is kept. Choose another name, or No.")
@@ -258,9 +257,6 @@ def _save_from_menu(report: Report, asker: Asker) -> int:
         except KeyboardInterrupt:
             _err("\nThe report was not saved.")
             return EXIT_INTERRUPTED
-        if _taken(path) and not path.is_dir() and not replace:
-            kept, path = path, free_name(path)
-            asker.say(f"{kept} already exists and is kept; the report goes to {path} instead.")
         try:
             _write(report, path, choice.fmt, replace=replace)
         except FileExists:  # made meanwhile, by someone else
