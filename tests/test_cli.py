@@ -751,3 +751,18 @@ def test_answer_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> 
         "Allowed: one of: left, right, both"
     )
     assert listed[3].startswith("pain_level: missing answer")
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (["assess"], "Usage: kinecheck assess [OPTIONS] QUESTIONNAIRE"),
+        (["take"], "Usage: kinecheck take [OPTIONS] [QUESTIONNAIRE]"),
+        (["schema", "answers"], "Usage: kinecheck schema answers [OPTIONS] QUESTIONNAIRE"),
+        (["validate"], "Usage: kinecheck validate [OPTIONS] [PATH]..."),
+    ],
+)
+def test_usage_lines_name_arguments_as_people_write_them(args: list[str], usage: str) -> None:
+    result = cli(*args, "--help")
+    assert result.code == 0
+    assert result.stdout.splitlines()[0] == usage

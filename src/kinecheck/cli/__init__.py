@@ -14,6 +14,7 @@ from kinecheck.cli import definitions as _definitions
 from kinecheck.cli import schema as _schema
 from kinecheck.cli import scoring as _scoring
 from kinecheck.cli import take as _take
+from kinecheck.cli.common import Command
 
 app = typer.Typer(
     name="kinecheck",
@@ -41,11 +42,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-app.command("take")(_take.take)
-app.command("assess")(_scoring.assess)
-app.command("validate")(_definitions.validate)
-app.command("list")(_definitions.list_questionnaires)
-app.command("exercises")(_definitions.exercises)
+app.command("take", cls=Command)(_take.take)
+app.command("assess", cls=Command)(_scoring.assess)
+app.command("validate", cls=Command)(_definitions.validate)
+app.command("list", cls=Command)(_definitions.list_questionnaires)
+app.command("exercises", cls=Command)(_definitions.exercises)
 app.add_typer(_schema.app, name="schema")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from kinecheck.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
@@ -73,3 +74,15 @@ def friendly_errors(func: F) -> F:
             fail(f"error: {where}{reason}")
 
     return wrapper  # type: ignore[return-value]
+
+
+class Command(TyperCommand):
+    """A command whose usage line writes required arguments as people do: `QUESTIONNAIRE`.
+
+    typer writes them in braces (`kinecheck assess [OPTIONS] {QUESTIONNAIRE}`), which reads
+    like a choice to type literally.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage pieces without typer's braces."""
+        return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def validate(
     paths: list[Path] = typer.Argument(
         None,
-        metavar="PATH",
+        metavar="[PATH]...",
         help="Questionnaire, rules or exercise files, or folders of them. "
         "Default: every questionnaire kinecheck can find (bundled and KINECHECK_PATH).",
         show_default=False,

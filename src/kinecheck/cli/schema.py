@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from kinecheck.cli.common import friendly_errors
+from kinecheck.cli.common import Command, friendly_errors
 
 app = typer.Typer(
     name="schema",
@@ -37,7 +37,7 @@ def _print(schema: dict[str, Any]) -> None:
     typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 @friendly_errors
 def report() -> None:
     """Print the JSON Schema of the JSON report (schema_version 1).
@@ -59,7 +59,7 @@ def report() -> None:
     _print(report_schema())
 
 
-@app.command("answers")
+@app.command("answers", cls=Command)
 @friendly_errors
 def answers(
     questionnaire: str = typer.Argument(
