@@ -76,3 +76,14 @@ def test_a_terminal_that_cannot_show_a_character_gets_a_stand_in_not_a_traceback
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
     assert b"not medical advice" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_one_point_is_one_point_in_every_format(fmt: str) -> None:
+    # the desk worker's ankle finding: one sprain, 1 point in all
+    report = desk_worker_report()
+    ankle = next(f for f in report.findings if f.id == "ankle_immobility")
+    assert ankle.score == 1 and [e.points for e in ankle.evidence] == [1]
+    out = renderer(fmt)(report)
+    assert "1 points" not in out and "+1" not in out
+    assert "(possible, 1 point)" in " ".join(out.split())

@@ -503,3 +503,23 @@ def test_the_plain_quiz_replaces_a_file_only_after_a_typed_yes(
     assert done.returncode == 0, done.stderr
     assert "r.md already exists. Replace it? 1 No, 2 Yes" in done.stdout
     assert (tmp_path / "r.md").read_text().startswith("# ")
+
+
+def test_on_a_small_terminal_the_summary_is_on_screen_at_the_save_question(
+    env: dict[str, str],
+) -> None:
+    child = pexpect.spawn(
+        KINECHECK, ["take"], env=env, encoding="utf-8", dimensions=(30, 80), timeout=20
+    )
+    for qid in asked_in_order(BASE):
+        answer(child, qid, BASE[qid])
+    child.expect_exact("Are these right?")
+    child.send(ENTER)
+    child.expect_exact("Save this report to a file?")
+    screen = child.before.replace("\r", "").splitlines()[-26:]  # what 30 rows still show
+    shown = " ".join(" ".join(line.strip("│╭╮╰╯─ ").split()) for line in screen)
+    assert "In short" in shown
+    assert "Limited hip mobility (likely)" in shown
+    assert "Exercises, in order: 1." in shown
+    child.send(ENTER)
+    assert finish(child) == 0
