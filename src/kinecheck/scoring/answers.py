@@ -282,9 +282,10 @@ class AnswerValidator:
         answers: dict[str, Any] = {}
         warnings: list[str] = []
         get = raw.get
+        withheld = _Withheld(self.defs, self._plan_only)
         for qid, when, check, blank_first, ids, low, high, f_low, f_high in self._steps:
             if (when is not None and not when(answers)) or (
-                qid in self._plan_only and plan_withheld(self.defs, answers)
+                qid in self._plan_only and withheld(answers)
             ):
                 if qid in raw:
                     warnings.append(f"{qid}: ignored, the question does not apply to these answers")
@@ -330,3 +331,21 @@ class AnswerValidator:
         if problems:
             raise AnswersError(problems)
         return Checked(answers, warnings)
+
+
+class _Withheld:
+    """plan_withheld for the answers so far, decided again only when they have grown.
+
+    Within one answer set the answers only grow, in order, and plan-only answers do not
+    count; consecutive plan-only questions (equipment, then floor) thus share one decision.
+    """
+
+    def __init__(self, defs: Definitions, plan_only: frozenset[str]) -> None:
+        self.defs, self.plan_only = defs, plan_only
+        self.counted, self.result = -1, False
+
+    def __call__(self, answers: Mapping[str, Any]) -> bool:
+        counted = sum(1 for qid in answers if qid not in self.plan_only)
+        if counted != self.counted:
+            self.counted, self.result = counted, plan_withheld(self.defs, answers)
+        return self.result

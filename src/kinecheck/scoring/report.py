@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from kinecheck.definitions.base import DefinitionRef, Strict, model
+from kinecheck.definitions.base import DefinitionRef, Strict, output_model
 from kinecheck.definitions.rules import FindingLevel, PlanStatus, ReferralLevel
 
 SCHEMA_VERSION = 1
 
 
-@model
+@output_model
 class Out(Strict):
     """Base of report models: frozen, with exactly the contract's fields.
 
@@ -19,7 +19,7 @@ class Out(Strict):
     """
 
 
-@model
+@output_model
 class Evidence(Out):
     """One answer that earned a finding points."""
 
@@ -30,7 +30,7 @@ class Evidence(Out):
     answers: dict[str, Any] = field(default_factory=dict)
 
 
-@model
+@output_model
 class FindingResult(Out):
     """A finding that fired."""
 
@@ -44,7 +44,7 @@ class FindingResult(Out):
     notes: list[str] = field(default_factory=list)
 
 
-@model
+@output_model
 class ReasonResult(Out):
     """One reason to be checked."""
 
@@ -53,7 +53,7 @@ class ReasonResult(Out):
     message: str
 
 
-@model
+@output_model
 class ReferralResult(Out):
     """The overall referral: its level is that of its highest reason."""
 
@@ -63,7 +63,7 @@ class ReferralResult(Out):
     reasons: list[ReasonResult]
 
 
-@model
+@output_model
 class DoseOut(Out):
     """Dose as written in the library."""
 
@@ -74,7 +74,7 @@ class DoseOut(Out):
     min_total_seconds_per_side: int | None
 
 
-@model
+@output_model
 class PlanItem(Out):
     """One exercise in the plan, in the variant that fits the person."""
 
@@ -99,7 +99,7 @@ class PlanItem(Out):
     because: list[str]
 
 
-@model
+@output_model
 class Report(Out):
     """Everything one assessment says."""
 
