@@ -67,3 +67,30 @@ def test_assess_from_a_warm_cache_imports_no_pydantic(output: str) -> None:
     args = ("assess", "knee-pain", "--answers", "examples/desk-worker.yaml", "--format", output)
     modules_after(*args)  # the first run writes the definitions cache
     assert imported(modules_after(*args), ("pydantic", "pydantic_core")) == []
+
+
+def test_the_first_quiz_question_needs_no_pydantic_yaml_or_report_model(tmp_path: Path) -> None:
+    """What `take` loads before its first question, with the definitions cache warm."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kinecheck.cli import take\n"
+        "from kinecheck.quiz import taking\n"
+        "from kinecheck.quiz.prompting import TerminalAsker\n"
+        "from kinecheck import api\n"
+        "api.load('knee-pain')\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "KINECHECK_CACHE_DIR": str(tmp_path)}
+    env.pop("KINECHECK_CACHE", None)
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, env=env, check=True, capture_output=True)  # writes the cache
+    modules = set(
+        subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout.split()
+    )
+    assert (
+        imported(modules, ("pydantic", "pydantic_core", "yaml", "kinecheck.scoring.report")) == []
+    )

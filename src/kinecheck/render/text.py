@@ -19,10 +19,12 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
-from kinecheck.scoring.report import FindingResult, PlanItem, Report
+
+if TYPE_CHECKING:  # annotations only: the quiz imports the wrapping helpers before any report
+    from kinecheck.scoring.report import FindingResult, PlanItem, Report
 
 MIN_WIDTH = 40
 MAX_FILE_WIDTH = 100

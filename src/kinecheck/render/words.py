@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kinecheck.definitions.exercises import Dose
 from kinecheck.numbers import number_text
-from kinecheck.scoring.report import DoseOut, PlanItem
+
+if TYPE_CHECKING:  # annotations only: the quiz's wrapping imports this module early
+    from kinecheck.definitions.exercises import Dose
+    from kinecheck.scoring.report import DoseOut, PlanItem
 
 LEVEL_WORDS = {
     "emergency": "Emergency",
