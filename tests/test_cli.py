@@ -259,12 +259,12 @@ def test_invalid_answers_write_nothing_and_list_every_problem(tmp_path: Path) ->
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: 20 problems with the answers in {answers}:"
     assert lines[1] == (  # in the order of the file
-        f"  {answers}:1: age: 'forty' is not a number; "
+        f"  {answers}:1: age: not a number; "
         "allowed: a whole number from 5 to 120 (years)"
     )
     assert lines[2] == f"  {answers}:2: agee: unknown question id; did you mean 'age'?"
     assert lines[3] == (
-        f"  {answers}:3: knee_side: 'lfet' is not a choice; did you mean 'left'? "
+        f"  {answers}:3: knee_side: not one of the choices; did you mean 'left'? "
         "Allowed: one of: left, right, both"
     )
     assert lines[4] == "  pain_level: missing answer; allowed: a whole number from 0 to 10"
@@ -329,13 +329,13 @@ def check_batch_output(stdout: str) -> None:
             {
                 "question": "age",
                 "value": "x",
-                "message": "'x' is not a number",
+                "message": "not a number",
                 "allowed": "a whole number from 5 to 120 (years)",
             },
             {
                 "question": "knee_side",
                 "value": "lfet",
-                "message": "'lfet' is not a choice; did you mean 'left'?",
+                "message": "not one of the choices; did you mean 'left'?",
                 "allowed": "one of: left, right, both",
             },
         ],
@@ -652,9 +652,9 @@ def test_a_clinic_questionnaire_is_checked_like_the_bundled_ones(tmp_path: Path)
     result = cli("assess", "shoulder", "-a", str(answers), env={"KINECHECK_PATH": str(clinic)})
     assert result.code == 2
     assert result.stderr.splitlines()[1:] == [
-        f"  {answers}:1: desk_hours: 30 is out of range: it must be between 0 and 24; "
+        f"  {answers}:1: desk_hours: out of range: it must be between 0 and 24; "
         "allowed: a number from 0 to 24",
-        f"  {answers}:2: shoulder_pain: 'maybe' is not a choice; allowed: one of: yes, no, "
+        f"  {answers}:2: shoulder_pain: not one of the choices; allowed: one of: yes, no, "
         "not_sure",
     ]
 
@@ -747,7 +747,7 @@ def test_answer_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> 
     assert listed[0].startswith(f"{path}:1: sitting_hours:")
     assert listed[1].startswith(f"{path}:2: age:")
     assert listed[2] == (
-        f"{path}:3: knee_side: 'lft' is not a choice; did you mean 'left'? "
+        f"{path}:3: knee_side: not one of the choices; did you mean 'left'? "
         "Allowed: one of: left, right, both"
     )
     assert listed[3].startswith("pain_level: missing answer")

@@ -71,7 +71,7 @@ def test_a_number_that_is_not_a_number_or_a_choice_that_does_not_exist(
     defs: Definitions,
 ) -> None:
     value, out = ask(defs, "age", "forty\n41\n")
-    assert "'forty' is not a number" in out and value == 41
+    assert "not a number" in out and value == 41
     value, out = ask(defs, "knee_side", "7\n1\n")
     assert "'7' is not one of the numbers 1 to 3" in out and value == "left"
 

@@ -34,21 +34,6 @@ _MISSING = object()
 _BOOL_WORDS = {True: "yes", False: "no"}
 
 
-def shown(value: Any) -> str:
-    """An answer as the person wrote it, for messages: 'text' quoted, yes/no for booleans."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float):
-        return number_text(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(shown(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
-
-
 def allowed_text(question: QuestionBase) -> str:
     """What a question accepts, in words (used in every error about it)."""
     if isinstance(question, NumberBase):
@@ -73,26 +58,25 @@ def _number_checker(question: NumberBase) -> Checker:
     def check(value: Any) -> tuple[Any, str | None]:
         if type(value) is int and low <= value <= high:  # fast path: the usual valid answer
             return value, None
-        given = value
         if isinstance(value, bool):
-            return None, f"{shown(value)} (a yes/no answer) is not a number"
+            return None, "a yes/no answer is not a number"
         if isinstance(value, str):
             text = value.strip().replace(",", ".")
             try:
                 value = int(text) if text.lstrip("+-").isdigit() else float(text)
             except ValueError:
-                return None, f"{shown(given)} is not a number"
+                return None, "not a number"
         if not isinstance(value, int | float):
-            return None, f"{shown(given)} is not a number"
+            return None, "not a number"
         if isinstance(value, float):
             if not math.isfinite(value):
-                return None, f"{shown(given)} is not a finite number"
+                return None, "not a finite number"
             if whole:
                 if not value.is_integer():
-                    return None, f"{shown(given)} is not a whole number"
+                    return None, "not a whole number"
                 value = int(value)
         if not low <= value <= high:
-            return None, f"{shown(given)} is out of range: it {range_msg}"
+            return None, f"out of range: it {range_msg}"
         return value, None
 
     return check
@@ -109,15 +93,15 @@ def _choice_checker(question: SingleChoice | YesNo) -> Checker:
         if is_yes_no and isinstance(value, bool):
             value = _BOOL_WORDS[value]
         if isinstance(value, list):
-            return None, f"{shown(value)} is a list, but this question takes one choice"
+            return None, "a list, but this question takes one choice"
         if not isinstance(value, str):
-            return None, f"{shown(value)} is not a choice id"
+            return None, "not a choice id"
         if value in allowed:
             return value, None
         if is_yes_no and value == NOT_SURE:
             return None, "'not_sure' is not offered for this question; answer yes or no"
         hint = did_you_mean(value, ids)
-        return None, f"'{value}' is not a choice" + (f"; {hint}" if hint else "")
+        return None, "not one of the choices" + (f"; {hint}" if hint else "")
 
     return check
 
@@ -143,18 +127,22 @@ def _multi_checker(question: MultiChoice) -> Checker:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return None, f"{shown(value)} is not a list of choice ids"
+            return None, "not a list of choice ids"
         if not value:
             return None, "nothing was picked: pick at least one choice" + (
                 f" (or '{sorted(exclusive)[0]}')" if exclusive else ""
             )
-        for v in value:
+        for place, v in enumerate(value, 1):
             if v not in allowed:
                 hint = did_you_mean(v, ids)
-                return None, f"'{v}' is not a choice" + (f"; {hint}" if hint else "")
-        twice = sorted({v for v in value if value.count(v) > 1})
-        if twice:
-            return None, f"'{twice[0]}' is listed twice; list each choice once"
+                return None, f"item {place} is not one of the choices" + (
+                    f"; {hint}" if hint else ""
+                )
+        earlier: set[str] = set()
+        for place, v in enumerate(value, 1):
+            if v in earlier:
+                return None, f"item {place} repeats an earlier choice; list each choice once"
+            earlier.add(v)
         alone = exclusive.intersection(value)
         if alone and len(value) > 1:
             word = choice_label(question, sorted(alone)[0])
@@ -167,7 +155,7 @@ def _multi_checker(question: MultiChoice) -> Checker:
 def _text_checker(question: Text) -> Checker:
     def check(value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
-            return None, f"{shown(value)} is not text"
+            return None, "not text"
         value = value.strip()
         if len(value) > question.max_length:
             return None, f"the text is {len(value)} characters long; at most {question.max_length}"
@@ -241,7 +229,7 @@ class AnswerValidator:
         if value is None or (isinstance(value, str) and not value.strip()):
             if question.optional:
                 return None, None
-            given = "nothing" if value is None else shown(value)
+            given = "nothing" if value is None else "only blanks"
             return None, AnswerProblem(
                 question_id,
                 f"{given} given, but an answer is required",
@@ -313,7 +301,9 @@ class AnswerValidator:
                 # Typed input is text and is parsed; in a file a number is a number (contract).
                 normal, message = check(value)
                 if message is None:
-                    message = f"{shown(value)} is text: write the number {normal} without quotes"
+                    message = "a number in quotes is text: write the number without quotes" + (
+                        ", with a dot for decimals" if "," in value else ""
+                    )
                 problems.append(AnswerProblem(qid, message, value, allowed_text(questions[qid])))
                 continue
             if not blank_first or not (
