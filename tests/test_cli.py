@@ -259,8 +259,7 @@ def test_invalid_answers_write_nothing_and_list_every_problem(tmp_path: Path) ->
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: 20 problems with the answers in {answers}:"
     assert lines[1] == (  # in the order of the file
-        f"  {answers}:1: age: not a number; "
-        "allowed: a whole number from 5 to 120 (years)"
+        f"  {answers}:1: age: not a number; allowed: a whole number from 5 to 120 (years)"
     )
     assert lines[2] == f"  {answers}:2: agee: unknown question id; did you mean 'age'?"
     assert lines[3] == (
@@ -654,8 +653,7 @@ def test_a_clinic_questionnaire_is_checked_like_the_bundled_ones(tmp_path: Path)
     assert result.stderr.splitlines()[1:] == [
         f"  {answers}:1: desk_hours: out of range: it must be between 0 and 24; "
         "allowed: a number from 0 to 24",
-        f"  {answers}:2: shoulder_pain: not one of the choices; allowed: one of: yes, no, "
-        "not_sure",
+        f"  {answers}:2: shoulder_pain: not one of the choices; allowed: one of: yes, no, not_sure",
     ]
 
 
