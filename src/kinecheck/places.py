@@ -47,3 +47,24 @@ def _user_folder(xdg_variable: str, under_home: str, platformdirs_name: str) -> 
 
         base = getattr(platformdirs, platformdirs_name)(appauthor=False)
     return Path(base) / "kinecheck"
+
+
+def make_private_folder(folder: Path) -> None:
+    """Make `folder` and every missing folder above it, each owner-only (0700).
+
+    `mkdir(parents=True)` gives the folders above the last the default mode, which under
+    `umask 000` is 0777: anyone could then swap our folder for their own. So each missing
+    folder is made here with 0700 and set to 0700 again (a umask or a default ACL may differ).
+    Folders that already exist are left as they are; readers check them (fileio).
+    """
+    missing: list[Path] = []
+    at = folder
+    while not os.path.lexists(at) and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile: not ours to change
+        os.chmod(new, 0o700)

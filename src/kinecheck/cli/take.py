@@ -108,8 +108,12 @@ def _forget(questionnaire: str) -> None:
         from kinecheck import api
 
         qid = api.load(questionnaire).questionnaire.id
-    if not sessions.exists(qid):
+    try:
+        deleted = sessions.delete(qid)  # and copies that a killed save left behind
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        fail(f"error: {sessions.session_path(qid)}: cannot be deleted ({reason})")
+    if not deleted:
         typer.echo(f"No saved answers for {qid}; nothing to delete.")
         return
-    sessions.delete(qid)
     typer.echo(f"Deleted your saved answers for {qid}.")

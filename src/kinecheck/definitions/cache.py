@@ -23,7 +23,6 @@ import dataclasses
 import functools
 import hashlib
 import os
-import stat
 import types
 import typing
 from collections.abc import Callable
@@ -39,6 +38,11 @@ from kinecheck.definitions.rules import RuleSet
 
 CACHE_ENV = "KINECHECK_CACHE"  # "off" turns the cache off
 FORMAT = 1
+# The largest entry read back. The entry of the bundled questionnaire is about 40 KB; one
+# made from three definition files at their size limit stays far below. Anything larger was
+# not written by kinecheck, and is ignored unread.
+MAX_ENTRY_BYTES = 50_000_000
+MAX_ENTRY_TEXT = "50 MB"
 M = TypeVar("M")
 
 
@@ -86,12 +90,12 @@ def load(
     path = entry_path(questionnaire_path, rules_path)
     if path is None or not enabled() or not _private(path.parent):
         return None
+    from kinecheck.errors import InputError
+    from kinecheck.fileio import read_private
+
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-                return None
-            entry = orjson.loads(handle.read())
+        # a regular file of ours that nobody else can change (never a link, pipe or device)
+        entry = orjson.loads(read_private(path, MAX_ENTRY_BYTES, MAX_ENTRY_TEXT))
         if entry.get("format") != FORMAT or entry.get("code") != code_fingerprint():
             return None
         files = tuple(_unchanged(Path(p), digest) for p, digest in entry["files"])
@@ -100,8 +104,8 @@ def load(
         q = build(Questionnaire, entry["questionnaire"])
         rules = build(RuleSet, entry["rules"])
         library = build(ExerciseLibrary, entry["library"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # missing, unreadable, damaged or from another layout: read the files
+    except (OSError, InputError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # missing, not ours, damaged or from another layout: read the files
     q_file, r_file, l_file = files
     assert q_file is not None and r_file is not None and l_file is not None
     # the files must also still be the ones a fresh load would pick
@@ -132,24 +136,31 @@ def store(questionnaire_path: Path, rules_path: Path | None, validated: Validate
         "rules": validated.rules,
         "library": validated.library,
     }
+    from kinecheck.errors import InputError
+    from kinecheck.fileio import write_atomic
+    from kinecheck.places import make_private_folder
+
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(path.parent)  # every folder it makes is owner-only
         if not _private(path.parent):
             return
-        from kinecheck.fileio import write_atomic
-
         write_atomic(path, orjson.dumps(entry))
-    except OSError:
+    except (OSError, InputError):
         return
 
 
 def _private(folder: Path) -> bool:
-    """A real folder of ours that nobody else can write into."""
+    """A real folder of ours (not a link) that nobody else can write into."""
+    from kinecheck.errors import InputError
+    from kinecheck.fileio import check_private_folder
+
     try:
-        info = folder.lstat()
-    except OSError:
+        if folder.is_symlink():
+            return False
+        check_private_folder(folder)
+    except (OSError, InputError):
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
+    return True
 
 
 def _unchanged(path: Path, digest: str) -> FileBytes | None:

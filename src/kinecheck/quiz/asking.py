@@ -15,8 +15,31 @@ from typing import Any, Literal, Protocol
 from kinecheck.numbers import number_text
 
 Kind = Literal["single", "multi", "yes_no", "number", "text"]
-Check = Callable[[Any], tuple[Any, "str | None"]]
+Verdict = Callable[[Any], tuple[Any, "str | None"]]
 """Normalise one raw answer or say why it is not allowed (wraps AnswerValidator.check_one)."""
+
+
+def _keep_nothing(value: Any) -> None:
+    """What `Check.keep` does when no quiz records the answer (a prompt shown on its own)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a front end does with what was typed: check it, then keep it before echoing it.
+
+    `check(raw)` returns the normalised answer and None, or None and the reason it is refused;
+    front ends call it as often as they like (while typing, too). `check.keep(value)` records
+    an accepted answer for good: the quiz saves it there. A front end calls `keep` before it
+    echoes the answer, so an answer on screen is an answer on disk, and a process killed right
+    after the echo loses nothing.
+    """
+
+    verdict: Verdict
+    keep: Callable[[Any], None] = _keep_nothing
+
+    def __call__(self, raw: Any) -> tuple[Any, str | None]:
+        """The answer `raw` normalised and None, or None and why it is not accepted."""
+        return self.verdict(raw)
 
 
 class _Back:
@@ -148,7 +171,7 @@ class Asker(Protocol):
         """Show a line of information."""
 
     def ask(self, prompt: Prompt, check: Check) -> Any:
-        """Ask until `check` accepts; return the raw accepted answer, or BACK."""
+        """Ask until `check` accepts; `check.keep` it, echo it, return it (or BACK)."""
 
     def review(self, rows: list[ReviewRow]) -> str | None:
         """Show every answer; return a question id to change, or None to see the report."""

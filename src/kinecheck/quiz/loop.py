@@ -60,6 +60,7 @@ class Quiz:
         self.remembered: dict[str, Any] = {}
         self._section_shown: str | None = None
         self._alerted: set[str] = set()
+        self._kept: str | None = None  # the question whose answer the front end just kept
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, notes: Iterable[str] = ()) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class Quiz:
         prompt = self.prompt_for(qid, from_review=from_review)
         check = self.check_for(qid)
         while True:
+            self._kept = None
             raw = self.asker.ask(prompt, check)
             if raw is BACK:
                 if from_review:
@@ -105,10 +107,17 @@ class Quiz:
             if problem is None:
                 break
             self.asker.say(f"Not accepted: {problem.message}.")
-        self.set(qid, value)
+        if self._kept != qid:  # a front end that did not keep it (one without an echo)
+            self.record(qid, value)
+        self.alert_emergencies()
 
     def set(self, qid: str, value: Any) -> None:
-        """Record a checked answer and drop the answers that no longer apply (flow.prune)."""
+        """Record a checked answer, then say at once if it calls for emergency help."""
+        self.record(qid, value)
+        self.alert_emergencies()
+
+    def record(self, qid: str, value: Any) -> None:
+        """Keep a checked answer (`on_change` saves it); drop answers that no longer apply."""
         old = dict(self.answers)
         old[qid] = value
         self.remembered.pop(qid, None)
@@ -116,7 +125,6 @@ class Quiz:
         for gone in dropped:
             self.remembered[gone] = old[gone]
         self._changed()
-        self.alert_emergencies()
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -147,14 +155,21 @@ class Quiz:
         return before
 
     def check_for(self, qid: str) -> Check:
-        """The front end's inline check: the validator's, with the message only."""
+        """The front end's check (the validator's, with the message only) and its keep.
+
+        `keep` records (and so saves) the answer before the front end echoes it.
+        """
         validator = self.validator
 
-        def check(raw: Any) -> tuple[Any, str | None]:
+        def verdict(raw: Any) -> tuple[Any, str | None]:
             value, problem = validator.check_one(qid, raw)
             return value, None if problem is None else problem.message
 
-        return check
+        def keep(value: Any) -> None:
+            self.record(qid, value)
+            self._kept = qid
+
+        return Check(verdict, keep)
 
     # -- what the front end shows --------------------------------------------------------------
     def prompt_for(self, qid: str, *, from_review: bool = False) -> Prompt:

@@ -112,6 +112,7 @@ class PlainAsker:
             if problem is not None:
                 self.say(f"Not accepted: {problem}. Please try again, or type ? for help.")
                 continue
+            check.keep(value)  # saved before it is echoed: a kill after the echo loses nothing
             self.say(f"Answer: {prompt.answer_words(value)}.")
             return value
 

@@ -141,6 +141,7 @@ class TerminalAsker:
         if answer is BACK or (_is_back_word(prompt, answer) and prompt.can_go_back):
             return BACK
         value, _ = check(answer)
+        check.keep(value)  # saved before it is echoed: a kill after the echo loses nothing
         _echo(prompt.text, prompt.answer_words(value))
         return value
 

@@ -92,29 +92,66 @@ def take(opts: Options, asker: Asker) -> int:
     save_format = check_options(opts)
     defs = api.load(opts.questionnaire)
     start, notes = starting_answers(defs, opts)
-    quiz = Quiz(
-        defs,
-        asker,
-        start,
-        on_change=lambda answers: keep_session(defs, answers),  # nothing lost if killed
-    )
+    keeper = SessionKeeper(defs, asker)
+    quiz = Quiz(defs, asker, start, on_change=keeper.keep)  # saved before it is echoed
     try:
         with _hang_up_is_ctrl_c():
             answers = quiz.run(notes)
     except QuizStopped as stop:
         return stopped(defs, stop, opts)
-    sessions.delete(defs.questionnaire_ref.id)
+    keeper.forget()
     report = api.assess(defs, AnswerValidator(defs).validate(answers).answers)
     show_report(report, plain=opts.plain)
     return save_report(report, opts, save_format, asker)
 
 
-def keep_session(defs: Definitions, answers: dict[str, Any]) -> None:
-    """Save the answers so far; once every answer given here is taken back, keep no file."""
-    if answers:
-        sessions.save(defs, answers)
-    else:
-        sessions.delete(defs.questionnaire_ref.id)
+class SessionKeeper:
+    """Saves the answers after every change; when it cannot, says so once and lets the quiz go on.
+
+    A read-only home or a data folder that is not ours alone must not cost the person the
+    report they are answering for: the quiz runs to the end either way, it just cannot be
+    resumed.
+    """
+
+    def __init__(self, defs: Definitions, asker: Asker) -> None:
+        self.defs = defs
+        self.asker = asker
+        self.warned = False
+
+    def keep(self, answers: dict[str, Any]) -> None:
+        """Save the answers so far; once every answer given here is taken back, keep no file."""
+        try:
+            if answers:
+                sessions.save(self.defs, answers)
+            else:
+                sessions.delete(self.defs.questionnaire_ref.id)
+        except sessions.SessionNotSaved as exc:
+            self._warn(str(exc))
+        except OSError as exc:
+            self._warn(f"{sessions.session_path(self.defs.questionnaire_ref.id)}: {_reason(exc)}")
+
+    def _warn(self, why: str) -> None:
+        if not self.warned:
+            self.warned = True
+            self.asker.say(
+                f"Your progress cannot be saved ({why}). The quiz carries on to your report, "
+                "but if it stops before then, your answers are lost."
+            )
+
+    def forget(self) -> None:
+        """Delete the saved session once the quiz is done; say so if it has to stay."""
+        path = sessions.session_path(self.defs.questionnaire_ref.id)
+        try:
+            sessions.delete(self.defs.questionnaire_ref.id)
+        except OSError as exc:
+            _err(
+                f"warning: your saved answers in {path} could not be deleted ({_reason(exc)}); "
+                "delete that file yourself"
+            )
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
 
 
 def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
@@ -123,8 +160,17 @@ def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
     Nothing answered means nothing saved: an empty session would only stand in the way of the
     next fresh start (and of any answers saved earlier).
     """
+    not_saved = None
     if stop.answers:
-        sessions.save(defs, stop.answers)
+        try:
+            sessions.save(defs, stop.answers)
+        except sessions.SessionNotSaved as exc:
+            not_saved = str(exc)
+    if not_saved:
+        kept = (
+            f"Your answers could not be saved ({not_saved}), so the quiz starts afresh next time."
+        )
+    elif stop.answers:
         kept = f"Your answers so far are saved: `{resume_command(opts)}` continues."
     elif sessions.exists(defs.questionnaire_ref.id):  # an earlier quiz's answers, untouched
         kept = (
