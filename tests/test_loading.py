@@ -518,8 +518,8 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
         RULES,
         "just some words\n",
         [
-            "R:1: expected a mapping of fields (such as 'id: ...') at the top, found the text "
-            "'just some words' (allowed fields: id, version, questionnaire, exercise_library, "
+            "R:1: expected a mapping of fields (such as 'id: ...') at the top, found text "
+            "(allowed fields: id, version, questionnaire, exercise_library, "
             "disclaimer, stop_rule, findings, referral, plan)"
         ],
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,8 @@ def validate(
     if not paths:
         targets = list(catalog.questionnaire_files().values())
     else:
-        missing = [p for p in paths if not p.exists()]
+        # a link that loops or leads nowhere is there all the same: validate reports it
+        missing = [p for p in paths if not os.path.lexists(p)]
         if missing:
             fail("error: " + "; ".join(f"{p}: no such file or folder" for p in missing))
         targets = list(paths)

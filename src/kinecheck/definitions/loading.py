@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kinecheck.definitions import cache as defcache
 from kinecheck.definitions import yamlsource
@@ -26,7 +26,14 @@ from kinecheck.definitions.questionnaire import (
 )
 from kinecheck.definitions.rules import RuleSet
 from kinecheck.definitions.rules_check import check_rules
-from kinecheck.errors import DefinitionError, InputError, Problem, did_you_mean
+from kinecheck.definitions.screening import check_model, library_outside, safe_resolve
+from kinecheck.errors import (
+    DefinitionError,
+    InputError,
+    Problem,
+    bounded_suggestions,
+    did_you_mean,
+)
 
 M = TypeVar("M")
 
@@ -57,16 +64,17 @@ def check_questionnaire(
                 )
             ids = choice_ids(question)
             if isinstance(question, SingleChoice | MultiChoice):
+                first: dict[str, int] = {}
                 for ci, c in enumerate(ids):
-                    if c in ids[:ci]:
+                    if c in first:
                         problems.append(
                             source.problem(
                                 (*loc, "choices", ci, "id"),
-                                f"duplicate choice id '{c}' (first given as choice "
-                                f"{ids.index(c) + 1})",
+                                f"duplicate choice id '{c}' (first given as choice {first[c] + 1})",
                                 "each choice of a question needs its own id",
                             )
                         )
+                    first.setdefault(c, ci)
             default = getattr(question, "default", None)
             if isinstance(question, SingleChoice) and default is not None and default not in ids:
                 problems.append(
@@ -127,11 +135,7 @@ def _load(
             raise
         problems.append(Problem(str(exc)))  # an empty or unreadable rules file or library
         return None, None
-    from kinecheck.definitions.model_errors import (
-        validate_model,  # pydantic: only when files are read
-    )
-
-    parsed, found = validate_model(model, source)
+    parsed, found = check_model(model, source)
     problems.extend(found)
     return parsed, source
 
@@ -143,8 +147,16 @@ def load_definitions(
 
     With `cache`, the validated models come from `kinecheck.definitions.cache` when the three
     files are unchanged (no YAML, no pydantic); the checks and compiling run either way, and
-    the result is the same.
+    the result is the same. However many ids are misspelt, the "did you mean" look-ups of
+    one load stay within `errors.MAX_SUGGESTION_WORK`.
     """
+    with bounded_suggestions():
+        return _load_definitions(questionnaire_path, rules_path, cache)
+
+
+def _load_definitions(
+    questionnaire_path: Path, rules_path: Path | None, cache: bool
+) -> Definitions:
     if cache:
         hit = defcache.load(
             questionnaire_path, rules_path, lambda q: default_rules_path(questionnaire_path, q.id)
@@ -167,12 +179,16 @@ def load_definitions(
     library = l_src = None
     if rules is not None and r_src is not None:
         library_path = chosen_rules.parent / rules.exercise_library
-        no_library = r_src.problem(
-            ("exercise_library",),
-            f"the exercise library {library_path} does not exist",
-            "exercise_library is a path relative to the rules file (default: exercises.yaml)",
-        )
-        library, l_src = _load(library_path, ExerciseLibrary, problems, no_library)
+        outside = library_outside(chosen_rules, rules, r_src)
+        if outside is not None:
+            problems.append(outside)  # and the library is never read
+        else:
+            no_library = r_src.problem(
+                ("exercise_library",),
+                f"the exercise library {library_path} does not exist",
+                "exercise_library is a path relative to the rules file (default: exercises.yaml)",
+            )
+            library, l_src = _load(library_path, ExerciseLibrary, problems, no_library)
     defs = None
     if q and q_src:
         defs, found = _assemble(q, rules, library, q_src, r_src, l_src)
@@ -225,26 +241,13 @@ def _assemble(
 
 def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:
     """By convention `<root>/questionnaires/<id>.yaml` has its rules at `<root>/rules/<id>.yaml`."""
-    root = questionnaire_path.resolve().parent.parent
+    root = safe_resolve(questionnaire_path).parent.parent
     for name in (questionnaire_id, questionnaire_path.stem):
         for ext in DEFINITION_SUFFIXES:
             candidate = root / "rules" / f"{name}{ext}"
             if candidate.is_file():
                 return candidate
     return root / "rules" / f"{questionnaire_id}.yaml"
-
-
-def kind_of(data: Any) -> type[Any] | None:
-    """Guess what kind of definition a parsed file holds, from its top-level fields."""
-    if not isinstance(data, dict):
-        return None
-    if "sections" in data:
-        return Questionnaire
-    if "findings" in data or "referral" in data:
-        return RuleSet
-    if "exercises" in data:
-        return ExerciseLibrary
-    return None
 
 
 def iter_definition_files(paths: Iterable[Path]) -> list[Path]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from kinecheck.definitions.base import Check, Id, Strict, model
 
 NOT_SURE = "not_sure"
+# A questionnaire's id is also its file name (questionnaires/<id>.yaml, rules/<id>.yaml), so a
+# rules file that names one can never name a path outside those folders.
+QuestionnaireId = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_-]*$")]
 
 
 @model
@@ -70,6 +74,8 @@ class NumberBase(QuestionBase):
     default: float | None = None
 
     def __post_init__(self) -> None:  # pydantic runs it after checking the fields
+        if not all(-math.inf < x < math.inf for x in (self.min, self.max, self.default or 0)):
+            return  # reported at its own line by `screening.number_problems`, in our words
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not be greater than max ({self.max})")
         if self.default is not None and not self.min <= self.default <= self.max:
@@ -131,7 +137,7 @@ class Section(Strict):
 class Questionnaire(Strict):
     """A whole questionnaire: metadata and its sections in the order they are asked."""
 
-    id: Annotated[str, Check(pattern=r"^[a-z][a-z0-9_-]*$")]
+    id: QuestionnaireId
     title: str
     version: str
     description: str | None = None

@@ -10,6 +10,7 @@ from dataclasses import field
 from typing import Annotated, Literal
 
 from kinecheck.definitions.base import Check, Id, Strict, model
+from kinecheck.definitions.questionnaire import QuestionnaireId
 
 Said = Annotated[str, Check(strip_whitespace=True, min_length=1)]
 FindingLevel = Literal["likely", "possible"]
@@ -141,8 +142,9 @@ class RuleSet(Strict):
 
     id: Id | str
     version: str
-    questionnaire: str
-    exercise_library: str = "exercises.yaml"  # its path, relative to this file
+    questionnaire: QuestionnaireId  # an id, never a path
+    # its path, relative to this file and inside this file's folder (`screening` checks it)
+    exercise_library: str = "exercises.yaml"
     disclaimer: Said  # not medical advice; shown in every report
     stop_rule: Said  # when to stop an exercise; shown in every report
     findings: Annotated[list[Finding], Check(min_length=1)]

@@ -222,9 +222,10 @@ def _variants(c: _Checker) -> dict[str, tuple[CompiledVariant, ...]]:
             continue
         exercise = c.exercises.get(ex_id)
         known = [v.id for v in exercise.variants] if exercise else []
+        known_set = frozenset(known)  # a set: thousands of choices must not be quadratic
         compiled: list[CompiledVariant] = []
         for vi, choice in enumerate(choices):
-            if exercise is not None and choice.variant not in known:
+            if exercise is not None and choice.variant not in known_set:
                 c.problem(
                     (*vloc, vi, "variant"),
                     f"'{choice.variant}' is not a variant of '{ex_id}'",

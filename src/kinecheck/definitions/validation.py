@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from kinecheck.definitions import yamlsource
@@ -9,32 +11,48 @@ from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
 from kinecheck.definitions.loading import (
     default_rules_path,
     iter_definition_files,
-    kind_of,
     load_definitions,
 )
-from kinecheck.definitions.model_errors import validate_model
 from kinecheck.definitions.questionnaire import Questionnaire
 from kinecheck.definitions.rules import RuleSet
-from kinecheck.errors import DefinitionError, InputError, Problem
+from kinecheck.definitions.screening import check_model, kind_of, safe_resolve
+from kinecheck.errors import DefinitionError, InputError, Problem, bounded_suggestions
 
 
 def validate_files(paths: list[Path]) -> dict[Path, list[Problem]]:
-    """Check each file; a questionnaire is checked together with its rules and library."""
+    """Check each file; a questionnaire is checked together with its rules and library.
+
+    Linear in the number of problems: each file's problems are kept in a dict (ordered, and
+    a membership test is one hash), and each file a problem names is resolved once.
+    """
     files = iter_definition_files(paths)
-    results: dict[Path, list[Problem]] = {path: [] for path in files}
-    by_resolved = {path.resolve(): path for path in files}
+    found: dict[Path, dict[Problem, None]] = {path: {} for path in files}
+    by_resolved = {safe_resolve(path): path for path in files}
+    owners: dict[str, Path] = {}  # a problem's file -> the file it is listed under
     for path in files:
-        for problem in _validate_one(path):
+        with bounded_suggestions():  # a budget per file: "did you mean" stays linear
+            problems = _validate_one(path)
+        for problem in problems:
             # A questionnaire is checked with its rules (and the rules with it): file each
             # problem under the file it is in, once, so the FAIL line names the file to edit.
-            named = Path(problem.file).resolve() if problem.file else None
-            owner = by_resolved.get(named, path) if named else path
-            if problem not in results[owner]:
-                results[owner].append(problem)
-    return results
+            owner = path
+            if problem.file:
+                if problem.file not in owners:
+                    owners[problem.file] = by_resolved.get(safe_resolve(Path(problem.file)), path)
+                owner = owners[problem.file]
+            found[owner].setdefault(problem)
+    return {path: list(problems) for path, problems in found.items()}
 
 
 def _validate_one(path: Path) -> list[Problem]:
+    if _loops(path):
+        return [
+            Problem(
+                "is a symbolic link that loops back on itself",
+                file=str(path),
+                hint="point it at a real file or remove it",
+            )
+        ]
     try:
         source = yamlsource.load(path)
     except DefinitionError as exc:
@@ -51,7 +69,7 @@ def _validate_one(path: Path) -> list[Problem]:
                 line=1,
             )
         ]
-    parsed, problems = validate_model(model, source)
+    parsed, problems = check_model(model, source)
     if problems or parsed is None:
         return problems
     if isinstance(parsed, Questionnaire):
@@ -80,8 +98,17 @@ def _check(q_path: Path, rules_path: Path | None) -> list[Problem]:
     return []
 
 
+def _loops(path: Path) -> bool:
+    """True when `path` is a symbolic link that leads back to itself (directly or not)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def _questionnaire_for(rules_path: Path, questionnaire_id: str) -> Path | None:
-    folder = rules_path.resolve().parent.parent / "questionnaires"
+    folder = safe_resolve(rules_path).parent.parent / "questionnaires"
     for ext in DEFINITION_SUFFIXES:
         candidate = folder / f"{questionnaire_id}{ext}"
         if candidate.is_file():
