@@ -59,7 +59,7 @@ def _kind_words(data: Any) -> str:
     if isinstance(data, int | float):
         return "a number"
     if isinstance(data, str):
-        return f"the text {data[:40]!r}"
+        return "text"  # never quoted: the file may not be a definition at all
     return type(data).__name__
 
 
@@ -122,7 +122,8 @@ def _problem_from_pydantic(model: type[Any], source: yamlsource.Source, err: Any
         return source.problem(loc, message.format(value=value, **ctx), hint)
     message = str(err["msg"]).removeprefix("Value error, ")
     if kind not in ("value_error",) and not isinstance(value, dict | list):
-        message += f" (got {value!r})"
+        shown = repr(value)
+        message += f" (got {shown[:60]}...)" if len(shown) > 60 else f" (got {shown})"
     return source.problem(loc, message)
 
 
@@ -133,6 +134,7 @@ _PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
     "int_from_float": ("{value!r} is not a whole number", None),
     "float_parsing": ("{value!r} is not a number", None),
     "float_type": ("{value!r} is not a number", None),
+    "finite_number": ("is not a finite number", "write a number such as 10 or 2.5"),
     "bool_parsing": ("{value!r} is not true or false", "write true or false"),
     "bool_type": ("{value!r} is not true or false", "write true or false"),
     "string_type": ("{value!r} is not text", "put the value in quotes"),
