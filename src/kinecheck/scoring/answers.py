@@ -25,7 +25,7 @@ from kinecheck.definitions.questionnaire import (
     choice_ids,
     choice_label,
 )
-from kinecheck.errors import AnswerProblem, AnswersError, did_you_mean
+from kinecheck.errors import AnswerProblem, AnswersError, bounded_suggestions, did_you_mean
 from kinecheck.numbers import number_text
 from kinecheck.scoring.decisions import plan_withheld
 
@@ -259,14 +259,17 @@ class AnswerValidator:
             )
         problems: list[AnswerProblem] = []
         questions = self.defs.questions
-        for key in raw if not questions.keys() >= raw.keys() else ():
-            if key not in questions:
-                hint = did_you_mean(str(key), questions)
-                problems.append(
-                    AnswerProblem(
-                        str(key), "unknown question id" + (f"; {hint}" if hint else ""), raw[key]
+        with bounded_suggestions():  # a file of 100,000 unknown ids is not 100,000 look-ups
+            for key in raw if not questions.keys() >= raw.keys() else ():
+                if key not in questions:
+                    hint = did_you_mean(str(key), questions)
+                    problems.append(
+                        AnswerProblem(
+                            str(key),
+                            "unknown question id" + (f"; {hint}" if hint else ""),
+                            raw[key],
+                        )
                     )
-                )
         answers: dict[str, Any] = {}
         warnings: list[str] = []
         get = raw.get
