@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -31,3 +32,46 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ[_ENV] = _saved
     for folder in _folder:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- the fuzz tests' budget (tests/fuzzing.py) -------------------------------------------------
+
+# Added to each fuzz test's share of the budget for its timeout: reducing the first input of
+# each new kind of crash, and a slow machine, take this much longer at most.
+FUZZ_TIMEOUT_MARGIN_SECONDS = 120
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected: share among what runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    fuzz = {item: item.get_closest_marker("fuzz") for item in items}
+    weights = {item: float(m.kwargs.get("weight", 1)) for item, m in fuzz.items() if m}
+    if not weights:
+        return
+    import fuzzing
+
+    markexpr = config.getoption("markexpr") or ""
+    total = fuzzing.total_seconds(markexpr)
+    fuzzing.PLAN.seed = fuzzing.base_seed(markexpr)
+    fuzzing.PLAN.long = total >= fuzzing.LONG_INPUTS_FROM_SECONDS
+    for item, weight in weights.items():
+        seconds = total * weight / sum(weights.values())
+        fuzzing.PLAN.shares[item.nodeid] = seconds
+        item.add_marker(pytest.mark.timeout(seconds + FUZZ_TIMEOUT_MARGIN_SECONDS))
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """How many examples each fuzz test ran, so that a long run can say what it covered."""
+    fuzzing = sys.modules.get("fuzzing")
+    if fuzzing is None or not fuzzing.PLAN.counts:
+        return
+    plan = fuzzing.PLAN
+    terminalreporter.section("fuzzing")
+    for nodeid, count in plan.counts.items():
+        terminalreporter.write_line(f"{count:>8} examples in {plan.spent[nodeid]:6.1f} s  {nodeid}")
+    total, spent = sum(plan.counts.values()), sum(plan.spent.values())
+    terminalreporter.write_line(
+        f"{total:>8} examples in {spent:6.1f} s  (seed {plan.seed}; replay: "
+        f"{fuzzing.SEED_ENV}={plan.seed}; longer: pytest -m fuzz, {fuzzing.SECONDS_ENV}=N)"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -77,8 +76,7 @@ def assess(
     the suffix)
     """
     from kinecheck import api
-    from kinecheck.errors import AnswersError
-    from kinecheck.scoring.answers_files import is_json_lines, read_answers, shown_name
+    from kinecheck.scoring.answers_files import check_file, is_json_lines, read_answers
 
     batch = fmt == Format(JSON_LINES) or is_json_lines(answers)
     chosen = JSON_LINES if batch else output_format(fmt.value if fmt else None, output)
@@ -92,15 +90,8 @@ def assess(
     if batch:
         failed = _batch(defs, answers, output, replace=force)
         raise typer.Exit(EXIT_BAD_INPUT if failed else 0)
-    source = read_answers(answers)
-    try:
-        checked = api.check_answers(defs, source.data)
-    except AnswersError as exc:
-        exc.source = shown_name(answers)
-        exc.problems = [
-            dataclasses.replace(p, line=source.lines.get((p.question,))) for p in exc.problems
-        ]
-        raise
+    source = read_answers(answers, keep_duplicates=True)
+    checked = check_file(source, answers, lambda data: api.check_answers(defs, data))
     for warning in checked.warnings:
         err(f"warning: {warning}")
     report = api.assess(defs, checked.answers)
@@ -151,22 +142,17 @@ def _batch(defs: Any, answers: str, output: Path | None, *, replace: bool) -> in
     import os
     import stat
 
+    from kinecheck.definitions.yamlsource import open_regular
     from kinecheck.fileio import atomic_writer
     from kinecheck.render.jsonout import jsonl_record
     from kinecheck.scoring.answers_files import STDIN
-    from kinecheck.scoring.batch import score_lines
+    from kinecheck.scoring.batch import read_lines, score_lines
 
     with contextlib.ExitStack() as stack:
         if answers == STDIN:
             source: IO[bytes] = sys.stdin.buffer
-        else:
-            path = Path(answers)
-            if path.is_dir():
-                raise InputError(f"{path}: is a directory, expected a file")
-            try:
-                source = stack.enter_context(path.open("rb"))
-            except OSError as exc:
-                raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        else:  # a regular file: a FIFO or a device would block or never end (use -)
+            source = stack.enter_context(open_regular(Path(answers)))
         sink = (
             stack.enter_context(atomic_writer(output, replace=replace))
             if output
@@ -175,7 +161,7 @@ def _batch(defs: Any, answers: str, output: Path | None, *, replace: bool) -> in
         # from a pipe or a terminal, each report goes out as soon as its line has arrived
         streaming = not stat.S_ISREG(os.fstat(source.fileno()).st_mode)
         failed = 0
-        for result in score_lines(defs, source):
+        for result in score_lines(defs, read_lines(source)):
             for warning in result.warnings:
                 err(f"warning: line {result.number}: {warning}")
             failed += result.report is None

@@ -35,6 +35,8 @@ import orjson
 from kinecheck.definitions.exercises import ExerciseLibrary
 from kinecheck.definitions.questionnaire import Questionnaire
 from kinecheck.definitions.rules import RuleSet
+from kinecheck.definitions.yamlsource import read_text  # regular files, bounded; no PyYAML
+from kinecheck.errors import InputError
 
 CACHE_ENV = "KINECHECK_CACHE"  # "off" turns the cache off
 FORMAT = 1
@@ -164,10 +166,10 @@ def _private(folder: Path) -> bool:
 
 
 def _unchanged(path: Path, digest: str) -> FileBytes | None:
-    """The file's bytes when their sha256 is still `digest`."""
+    """The file's bytes when their sha256 is still `digest` (a pipe or device put there: None)."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_text(path)
+    except (OSError, InputError):
         return None
     return FileBytes(path, raw) if hashlib.sha256(raw).hexdigest() == digest else None
 

@@ -1,30 +1,47 @@
 """Read YAML (or JSON) files into plain data plus a map from data paths to line numbers.
 
 The line map lets every later error, from pydantic or from cross-reference checks, point at
-the file and line a person has to edit.
+the file and line a person has to edit. Only regular files of a bounded size are read, so a
+FIFO, a device or a huge file is refused at once instead of blocking or filling memory; the
+checks on the parsed nodes (tags, numbers, depth, duplicate keys) are in `yamlnodes`.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kinecheck.errors import DefinitionError, InputError, Problem
 
 if TYPE_CHECKING:
     import yaml
 
+    from kinecheck.definitions.yamlnodes import Duplicate
+
 PathKey = tuple[str | int, ...]
+# The limits of every file kinecheck reads as data (definitions, answers files, standard input
+# and each JSON Lines record), enforced here, in `yamlnodes` and in `scoring.batch`:
+#
 # Values a file may hold once aliases (*name) are expanded: far above any real questionnaire,
 # far below what a "billion laughs" file would make every later step walk through.
 MAX_NODES = 200_000
 # Lists and mappings inside one another: a real file nests fewer than 10 deep. The limit sits far
 # below where the YAML library or Python's stack give up, so we always report it ourselves.
 MAX_DEPTH = 100
-TOO_DEEP = f"the file nests lists or mappings more than {MAX_DEPTH} deep"
-TOO_DEEP_HINT = "flatten the structure; no questionnaire, rules or answers file needs this depth"
+# Characters of one number: far more than any age, hour or point count needs, and far below
+# Python's 4,300-digit conversion limit (or a lowered one: PYTHONINTMAXSTRDIGITS >= 640).
+MAX_NUMBER_CHARS = 100
+# The most a definition file, an answers file (or standard input) or one JSON Lines record may
+# hold. The bundled files are 9-15 KB and a clinic's 200-row scored rules file about 400 KB
+# (benchmarks/bench_load.py), so no real file comes near it; yet the worst file of this size
+# (190,000 one-line keys) parses in 2-5 s and 250 MB, and anything larger is refused before a
+# byte of it is read (a 100 MB answers file took 39 s and 2.9 GB before it was refused).
+MAX_FILE_BYTES = 2_000_000
+LIMIT_TEXT = f"{MAX_FILE_BYTES // 1_000_000} MB"
 
 
 @dataclass
@@ -35,6 +52,7 @@ class Source:
     data: Any
     raw: bytes
     lines: dict[PathKey, int] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)  # with `keep_duplicates` only
 
     @property
     def name(self) -> str:
@@ -85,73 +103,111 @@ def readable_path(data: Any, loc: Sequence[str | int]) -> str | None:
     return out or None
 
 
-def read_text(path: Path) -> bytes:
-    """Read a file's bytes, turning every OS problem into one clear InputError."""
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file")
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file (or a link to one) for reading; refuse devices, FIFOs and sockets.
+
+    The open never blocks (a FIFO with no writer would hang every command that reads it) and
+    never reads a device such as /dev/zero, which would be read until memory runs out.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot be read ({(exc.strerror or str(exc)).lower()})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a directory, expected a file")
+        raise InputError(
+            f"{path}: not a regular file (a device, pipe or socket); kinecheck reads only "
+            "regular files"
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_text(path: Path) -> bytes:
+    """A file's bytes (at most MAX_FILE_BYTES), every OS problem turned into one InputError."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:  # refused unread
+            raise InputError(too_large(str(path)))
+        raw = handle.read(size + 1)  # a buffer of the file's size, not of the limit
+        if len(raw) > size:  # it grew since, or tells no size (/proc): read on to the limit
+            raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(too_large(str(path)))
     if not raw.strip():
         raise InputError(f"{path}: the file is empty")
     return raw
 
 
-def parse(raw: bytes, path: Path) -> Source:
-    """Parse YAML (JSON is YAML too) and record the line of every mapping value and list item."""
+def too_large(name: str) -> str:
+    """The message for a file over MAX_FILE_BYTES."""
+    return (
+        f"{name}: the file is larger than {LIMIT_TEXT}; kinecheck reads definition and answers "
+        f"files of at most {LIMIT_TEXT}, far more than any real one holds"
+    )
+
+
+def parse(raw: bytes, path: Path, *, keep_duplicates: bool = False) -> Source:
+    """Parse YAML (JSON is YAML too) and record the line of every mapping value and list item.
+
+    A key given twice is a problem; with `keep_duplicates` it is kept in `Source.duplicates`
+    instead, so that an answers file can report it together with its invalid answers.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    import yaml  # here, not at the top: a load from the definitions cache never needs it
+    # here, not at the top: a load from the definitions cache never needs PyYAML
+    import yaml
 
-    loader = _loader()(text)
+    from kinecheck.definitions import yamlnodes
+
+    yamlnodes.check_count(raw, text, path)
+    loader = loader_class()(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise InputError(f"{path}: the file is empty")
-        problems: list[Problem] = []
-        lines: dict[PathKey, int] = {}
-        _index(node, (), lines, problems, path, [MAX_NODES])
-        data = loader.construct_document(node)
-    except (yaml.YAMLError, RecursionError) as exc:
-        too_deep = _too_deep(text)
-        if too_deep is not None:
-            raise DefinitionError([_deep_problem(path, too_deep)]) from None
-        if not isinstance(exc, yaml.MarkedYAMLError):
-            raise DefinitionError([Problem(f"invalid YAML: {exc}", file=str(path))]) from None
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        details = [f"column {mark.column + 1}"] if mark else []
-        start = exc.context_mark
-        unclosed = exc.context and ("flow" in exc.context or "quoted" in exc.context)
-        if exc.problem and unclosed and start and mark and start.line != mark.line:
-            details.append(f"{exc.context} that starts on line {start.line + 1}")
-        where = f" ({'; '.join(details)})" if details else ""
-        raise DefinitionError(
-            [
-                Problem(
-                    f"invalid YAML: {what}{where}",
-                    file=str(path),
-                    line=line,
-                    hint=_hint(what, text, mark),
-                )
-            ]
-        ) from None
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise InputError(f"{path}: the file is empty")
+            found = yamlnodes.walk(node, path, text)
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise DefinitionError([_syntax_problem(exc, text, path)]) from None
+        duplicates = [d.problem(path) for d in found.duplicates]
+        if found.problems:
+            problems = found.problems + yamlnodes.unreadable(found) + duplicates
+            raise DefinitionError(sorted(problems, key=_by_line))
+        try:
+            data = loader.construct_document(node)
+        except (yaml.YAMLError, *yamlnodes.CONSTRUCT_ERRORS) as exc:
+            problems = yamlnodes.unreadable(found) or [_construct_problem(exc, path)]
+            raise DefinitionError(sorted(problems + duplicates, key=_by_line)) from None
     finally:
         loader.dispose()
-    if problems:
-        raise DefinitionError(problems)
-    return Source(path=path, data=data, raw=raw, lines=lines)
+    if duplicates and not keep_duplicates:
+        raise DefinitionError(duplicates)
+    return Source(path, data, raw, found.lines, found.duplicates)
 
 
-def _loader() -> type[yaml.SafeLoader]:
+def _by_line(problem: Problem) -> int:
+    return problem.line or 0
+
+
+def _construct_problem(exc: BaseException, path: Path) -> Problem:
+    """A value the YAML library could not build that is no single scalar: `<<: 5`, a merge."""
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or "a value cannot be turned into data"
+    return Problem(f"invalid YAML: {what}", str(path), mark.line + 1 if mark else None)
+
+
+def loader_class() -> type[yaml.SafeLoader]:
     """The C loader, several times faster, where PyYAML was built with libyaml."""
     import yaml
 
@@ -159,8 +215,50 @@ def _loader() -> type[yaml.SafeLoader]:
     return loader
 
 
-def _deep_problem(path: Path, line: int) -> Problem:
-    return Problem(TOO_DEEP, file=str(path), line=line, hint=TOO_DEEP_HINT)
+def _syntax_problem(exc: BaseException, text: str, path: Path) -> Problem:
+    """Our problem for a file the YAML library could not read (or overflowed the stack on)."""
+    import yaml
+
+    from kinecheck.definitions.yamlnodes import deep_problem
+
+    too_deep = _too_deep(text)
+    if too_deep is not None:
+        return deep_problem(path, too_deep)
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        return _bad_character(exc.position, exc.character, text, path)
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem("invalid YAML: the file cannot be read as YAML", file=str(path))
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    what = exc.problem or exc.context or "invalid YAML"
+    details = [f"column {mark.column + 1}"] if mark else []
+    start = exc.context_mark
+    unclosed = exc.context and ("flow" in exc.context or "quoted" in exc.context)
+    if exc.problem and unclosed and start and mark and start.line != mark.line:
+        details.append(f"{exc.context} that starts on line {start.line + 1}")
+    where = f" ({'; '.join(details)})" if details else ""
+    return Problem(
+        f"invalid YAML: {what}{where}", file=str(path), line=line, hint=_hint(what, text, mark)
+    )
+
+
+def _bad_character(position: int, character: int, text: str, path: Path) -> Problem:
+    """A character YAML forbids (most control characters), at its line and column."""
+    import yaml
+
+    if loader_class() is yaml.SafeLoader:  # the pure-Python reader counts characters
+        before = text[:position]
+    else:  # libyaml counts the bytes of the UTF-8 text
+        before = text.encode()[:position].decode(errors="ignore")
+    line = before.count("\n") + 1
+    column = len(before) - before.rfind("\n")
+    return Problem(
+        f"the file holds the control character U+{character:04X} at column {column}, which "
+        "YAML does not allow",
+        file=str(path),
+        line=line,
+        hint=f"delete it; in text between double quotes it may be written \\u{character:04x}",
+    )
 
 
 def _too_deep(text: str) -> int | None:
@@ -195,53 +293,6 @@ def _hint(what: str, text: str, mark: yaml.Mark | None) -> str:
         "check the indentation of this line and the one before: items of one list or mapping "
         "line up; put quotes around text that contains ': ' or starts with [, {, * or '"
     )
-
-
-def _index(
-    node: yaml.Node,
-    key: PathKey,
-    lines: dict[PathKey, int],
-    problems: list[Problem],
-    path: Path,
-    budget: list[int],
-) -> None:
-    import yaml
-
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise DefinitionError(
-            [
-                Problem(
-                    f"the file holds more than {MAX_NODES} values once its aliases (*name) "
-                    "are expanded",
-                    file=str(path),
-                    line=node.start_mark.line + 1,
-                    hint="write the values out instead of repeating aliases",
-                )
-            ]
-        )
-    lines[key] = node.start_mark.line + 1
-    if len(key) >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
-        raise DefinitionError([_deep_problem(path, node.start_mark.line + 1)])
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for k_node, v_node in node.value:
-            k = k_node.value if isinstance(k_node, yaml.ScalarNode) else str(k_node.value)
-            line = k_node.start_mark.line + 1
-            if k in seen:
-                problems.append(
-                    Problem(
-                        f"duplicate key '{k}' (first given on line {seen[k]})",
-                        file=str(path),
-                        line=line,
-                    )
-                )
-            seen[k] = line
-            _index(v_node, (*key, k), lines, problems, path, budget)
-            lines[(*key, k)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*key, i), lines, problems, path, budget)
 
 
 def load(path: Path) -> Source:

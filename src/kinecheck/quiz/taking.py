@@ -25,7 +25,6 @@ from kinecheck.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    AnswersError,
     InputError,
 )
 from kinecheck.fileio import FileExists, check_target, write_atomic
@@ -235,14 +234,11 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
 
 def _prefill(defs: Definitions, path: Path) -> Any:
     """Read and check a pre-fill file (partial answers are fine; wrong ones are errors)."""
-    from kinecheck.scoring.answers_files import read_answers
+    from kinecheck.scoring.answers_files import check_file, read_answers
 
-    source = read_answers(str(path))
-    try:
-        return AnswerValidator(defs).validate(source.data, partial=True)
-    except AnswersError as exc:
-        exc.source = str(path)
-        raise
+    source = read_answers(str(path), keep_duplicates=True)
+    validator = AnswerValidator(defs)
+    return check_file(source, str(path), lambda data: validator.validate(data, partial=True))
 
 
 def show_report(report: Report, *, plain: bool) -> None:
