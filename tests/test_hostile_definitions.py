@@ -530,3 +530,18 @@ def test_a_mapping_that_is_not_a_definition_is_never_echoed(tmp_path: Path) -> N
     assert f"{other}:1: not a rules file: expected a top-level 'findings' or 'referral' field" in (
         result.stderr
     ), result
+
+
+def test_validate_names_a_problem_once_however_the_rules_reach_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules reach the questionnaire by an absolute path; the user named it relatively."""
+    root = copy_definitions(tmp_path)
+    questionnaire = root / "questionnaires" / "knee-pain.yaml"
+    edit(questionnaire, "max: 24\n", "max: .nan\n")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "defs")
+    assert result.code == 1, result
+    nan = [line for line in result.stderr.splitlines() if "nan (not a number)" in line]
+    assert len(nan) == 1, result
+    assert nan[0].startswith("  defs/questionnaires/knee-pain.yaml:")

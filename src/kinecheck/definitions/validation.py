@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 from pathlib import Path
@@ -28,18 +29,24 @@ def validate_files(paths: list[Path]) -> dict[Path, list[Problem]]:
     files = iter_definition_files(paths)
     found: dict[Path, dict[Problem, None]] = {path: {} for path in files}
     by_resolved = {safe_resolve(path): path for path in files}
-    owners: dict[str, Path] = {}  # a problem's file -> the file it is listed under
+    # a problem's file -> the validated file it is (named as the user named it), if any
+    named: dict[str, Path | None] = {}
     for path in files:
         with bounded_suggestions():  # a budget per file: "did you mean" stays linear
             problems = _validate_one(path)
         for problem in problems:
             # A questionnaire is checked with its rules (and the rules with it): file each
-            # problem under the file it is in, once, so the FAIL line names the file to edit.
+            # problem under the file it is in, once, so the FAIL line names the file to edit,
+            # as the user named it (the rules may reach it by another path).
             owner = path
             if problem.file:
-                if problem.file not in owners:
-                    owners[problem.file] = by_resolved.get(safe_resolve(Path(problem.file)), path)
-                owner = owners[problem.file]
+                if problem.file not in named:
+                    named[problem.file] = by_resolved.get(safe_resolve(Path(problem.file)))
+                same = named[problem.file]
+                if same is not None:
+                    owner = same
+                    if problem.file != str(same):
+                        problem = dataclasses.replace(problem, file=str(same))
             found[owner].setdefault(problem)
     return {path: list(problems) for path, problems in found.items()}
 
