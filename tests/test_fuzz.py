@@ -32,12 +32,13 @@ import pytest
 import yaml
 from hypothesis import strategies as st
 
-from fuzzing import HERE, PLAN, ROOT, Failure, Fuzzer, Outcome, Trial, mutate
+from fuzzing import HERE, PLAN, ROOT, Failure, Fuzzer, Outcome, Trial
 from kinecheck.api import check_answers, load
 from kinecheck.definitions.questionnaire import MultiChoice, NumberBase, SingleChoice, YesNo
 from kinecheck.definitions.questionnaire import choice_ids as choices_of
 from kinecheck.definitions.yamlsource import MAX_FILE_BYTES
 from kinecheck.errors import AnswersError
+from mutators import mutate
 from strategies import raw_answer_sets
 
 DEFS = load("knee-pain", cache=False)
