@@ -1,4 +1,4 @@
-"""Loading definitions with and without the definitions cache, for knee-pain and a large file.
+"""Loading definitions with and without the cache: knee-pain, a large file, a scored instrument.
 
 Each row is a whole process (`python -c "api.load(...)"`), so imports count as they do for a
 command: without the cache a load imports PyYAML and pydantic and validates the files; with
@@ -7,7 +7,8 @@ beside `python -c pass` from the same run.
 
 The large case is the bundled knee-pain questionnaire with a generated rules file: 200 point
 rows (about 400 KB with their texts), the kind of file a clinic writes for a scored
-instrument. The cache must never make it slower.
+instrument. The cache must never make it slower. The scored instrument is the clinic's LEFS
+(examples/clinic: 20 valued items and one score, no findings, no exercise library).
 
     python benchmarks/bench_load.py --runs 11
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+LEFS = ROOT / "examples" / "clinic" / "questionnaires" / "lefs.yaml"
 LOAD = "from kinecheck import api; api.load({name!r})"
 
 
@@ -76,6 +78,8 @@ def main() -> None:
             ("knee-pain, cached", [py, "-c", LOAD.format(name="knee-pain")], with_cache),
             (f"{args.rows}-row rules, no cache", [py, "-c", LOAD.format(name=str(big))], without),
             (f"{args.rows}-row rules, cached", [py, "-c", LOAD.format(name=str(big))], with_cache),
+            ("LEFS (scores), no cache", [py, "-c", LOAD.format(name=str(LEFS))], without),
+            ("LEFS (scores), cached", [py, "-c", LOAD.format(name=str(LEFS))], with_cache),
         ]
         for _, cmd, env in rows:  # warm-up: the OS file cache, and the cache entries
             once(cmd, env)
@@ -89,7 +93,7 @@ def main() -> None:
     print(f"{'load':<32}{'ms':>8}{'vs pass':>9}")
     for label in med:
         print(f"{label:<32}{med[label] * 1000:>8.1f}{med[label] / base:>9.1f}")
-    for name in ("knee-pain", f"{args.rows}-row rules"):
+    for name in ("knee-pain", f"{args.rows}-row rules", "LEFS (scores)"):
         cut = 1 - med[f"{name}, cached"] / med[f"{name}, no cache"]
         print(f"{name}: the cache removes {cut:.0%} of the load (keep it only if >= 33%)")
 

@@ -253,7 +253,7 @@ def test_an_empty_answers_mapping_lists_every_required_question() -> None:
 def test_answers_must_be_a_mapping(raw: Any) -> None:
     assert problems(raw) == [
         "(file): expected a mapping from question id to answer; "
-        "allowed: for example: {age: 41, knee_side: left}"
+        "allowed: for example: {age: 41, side: left}"
     ]
 
 

@@ -146,7 +146,9 @@ def test_examples_cover_the_plan_statuses_and_referral_levels(tmp_path: Path) ->
 @given(answer_sets(DEFS))
 def test_compact_json_is_what_pydantic_writes_for_the_report(answers: dict[str, Any]) -> None:
     report = api.assess(DEFS, answers)
-    assert to_bytes(report) == REPORT.dump_json(report), "differs from the models' own JSON"
+    # no scores in these rules, and the wording for people is never in the JSON
+    own = REPORT.dump_json(report, exclude={"scores", "wording"})
+    assert to_bytes(report) == own, "differs from the models' own JSON"
     assert REPORT.validate_json(to_bytes(report)) == report, "does not read back the same"
 
 
@@ -181,7 +183,7 @@ def test_an_invalid_line_in_the_middle_gives_an_error_record_and_the_rest_still_
                 "question": "(file)",
                 "value": None,
                 "message": "expected a mapping from question id to answer",
-                "allowed": "for example: {age: 41, knee_side: left}",
+                "allowed": "for example: {age: 41, side: left}",
             }
         ],
     }

@@ -215,7 +215,7 @@ def test_a_rules_file_that_now_resolves_elsewhere_is_read(cache: Path, copy: Pat
     [
         lambda raw: b"not json",
         lambda raw: raw[: len(raw) // 2],
-        lambda raw: raw.replace(b'"format":1', b'"format":99'),
+        lambda raw: raw.replace(b'"format":2', b'"format":99'),
         lambda raw: raw.replace(b'"code":"', b'"code":"0'),
         lambda raw: raw.replace(b'"type":"integer"', b'"type":"integr"', 1),
         lambda raw: raw.replace(b'"sections":', b'"sectons":', 1),

@@ -443,7 +443,7 @@ def test_validate_an_unrelated_yaml_file(tmp_path: Path) -> None:
     assert result.code == 1
     assert result.stderr.splitlines()[1] == (
         f"  {other}:1: not a questionnaire, rules or exercise library (expected a "
-        "top-level 'sections', 'findings' or 'exercises' field)"
+        "top-level 'sections', 'questionnaire' or 'exercises' field)"
     )
 
 

@@ -181,7 +181,7 @@ def test_a_condition_may_be_spread_over_lines() -> None:
 # -- what a wrong condition says --------------------------------------------------------------
 
 ALLOWED = (
-    "use names, numbers, 'text', lists, comparisons, and/or/not, + - *, "
+    "use names, numbers, 'text', lists, comparisons, and/or/not, + - * /, "
     "and the functions answered, min, max, abs, count"
 )
 SYNTAX_HINT = "quote choice ids ('yes'), use == to compare, and/or/not to combine"
@@ -298,9 +298,9 @@ BAD = [
         "use answered(notes) to test that it was answered",
     ),
     # operators and functions outside the language
-    ("age / 2 > 10", "'age / 2': only +, - and * are allowed in a condition", None),
-    ("age ** 2 > 10", "'age ** 2': only +, - and * are allowed in a condition", None),
-    ("age % 2 == 1", "'age % 2': only +, - and * are allowed in a condition", None),
+    ("age // 2 > 10", "'age // 2': only +, -, * and / are allowed in a condition", None),
+    ("age ** 2 > 10", "'age ** 2': only +, -, * and / are allowed in a condition", None),
+    ("age % 2 == 1", "'age % 2': only +, -, * and / are allowed in a condition", None),
     (
         "age is None",
         "'is' is not allowed in a condition",
@@ -464,3 +464,22 @@ def test_count_counts_answers_not_finding_or_referral_levels() -> None:
     condition = compile_condition("count('none') == 1", symbols, ALL_CHOICES)
     context = {"sports": ["none"], "hip_immobility": "none", "referral_level": "none"}
     assert condition(context) is True
+
+
+@pytest.mark.parametrize(
+    ("source", "answers", "expected"),
+    [
+        ("(age + sitting_hours) / 2 >= 25", {"age": 41, "sitting_hours": 9}, True),  # 25
+        ("age / 4 == 10.25", {"age": 41}, True),
+        ("age / sitting_hours > 1", {"age": 41, "sitting_hours": 0}, False),  # by zero
+        ("not (age / sitting_hours > 1)", {"age": 41, "sitting_hours": 0}, True),
+        ("age / sitting_hours <= 1", {"age": 41, "sitting_hours": 0}, False),
+        ("age / sitting_hours > 1", {"age": 41}, False),  # by no value
+        ("age / 0 < 1", {"age": 41}, False),
+        ("10 / 3 == 3.333333333", {}, True),  # rounded like every result (DECIMALS)
+    ],
+)
+def test_division_by_zero_or_by_no_value_has_no_value(
+    source: str, answers: dict[str, Any], expected: bool
+) -> None:
+    assert check(source, answers) is expected

@@ -527,9 +527,11 @@ def test_a_mapping_that_is_not_a_definition_is_never_echoed(tmp_path: Path) -> N
     assert result.code == 2, result
     assert "SECRET-CONTENT" not in result.stderr
     assert "token" not in result.stderr
-    assert f"{other}:1: not a rules file: expected a top-level 'findings' or 'referral' field" in (
-        result.stderr
-    ), result
+    expected = (
+        f"{other}:1: not a rules file: expected a top-level 'questionnaire', 'scores', "
+        "'findings' or 'referral' field"
+    )
+    assert expected in result.stderr, result
 
 
 def test_validate_names_a_problem_once_however_the_rules_reach_the_file(

@@ -223,7 +223,10 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
         "R",
         "stop_rule: Stop if it hurts.\n",
         "",
-        ["R:1: required field 'stop_rule' is missing (add a 'stop_rule:' line here)"],
+        [
+            "R:28: plan: a plan needs a stop_rule: when to stop an exercise "
+            "(add a top-level stop_rule: ... line)"
+        ],
     ),
     (
         "question that is not a mapping",
@@ -520,7 +523,8 @@ BROKEN: list[tuple[str, str, str, str, list[str]]] = [
         [
             "R:1: expected a mapping of fields (such as 'id: ...') at the top, found text "
             "(allowed fields: id, version, questionnaire, exercise_library, "
-            "disclaimer, stop_rule, findings, referral, plan)"
+            "disclaimer, stop_rule, report_title, page_title, scores, findings, "
+            "no_findings_message, referral, plan)"
         ],
     ),
     (

@@ -3,7 +3,7 @@
 The library API (imported lazily so the CLI starts fast)::
 
     from kinecheck import api
-    defs = api.load("knee-pain")
+    defs = api.load()  # the bundled questionnaire; or an id, or a path
     report = api.assess_raw(defs, {"age": 41, ...})
 """
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kinecheck.definitions import catalog
 from kinecheck.definitions.compiled import Definitions
+from kinecheck.definitions.defaults import default_questionnaire
 from kinecheck.definitions.loading import load_definitions
 from kinecheck.scoring.answers import AnswerValidator, Checked
 
@@ -29,15 +30,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'kinecheck.api' has no attribute '{name}'")
 
 
-def load(
-    name: str = catalog.DEFAULT_QUESTIONNAIRE, rules: Path | None = None, *, cache: bool = True
-) -> Definitions:
-    """Load a questionnaire by id or path, with its rules and exercise library, all checked.
+def load(name: str | None = None, rules: Path | None = None, *, cache: bool = True) -> Definitions:
+    """Load a questionnaire by id or path (default: the bundled one), its rules and library.
 
     `cache=False` reads and validates the files even when the definitions cache could answer
     (`kinecheck.definitions.cache`); the result is the same either way.
     """
-    return load_definitions(catalog.resolve(name), rules, cache=cache)
+    chosen = default_questionnaire() if name is None else name
+    return load_definitions(catalog.resolve(chosen), rules, cache=cache)
 
 
 def check_answers(defs: Definitions, raw: Any, *, partial: bool = False) -> Checked:

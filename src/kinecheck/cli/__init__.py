@@ -15,21 +15,23 @@ from kinecheck.cli import schema as _schema
 from kinecheck.cli import scoring as _scoring
 from kinecheck.cli import take as _take
 from kinecheck.cli.common import Command
+from kinecheck.definitions.defaults import default_questionnaire
 
+_DEFAULT = default_questionnaire()  # the help names the bundled questionnaire, read from data
 app = typer.Typer(
     name="kinecheck",
     help=(
         "Self-assessment questionnaires scored by declarative rules.\n\n"
-        "Start with `kinecheck take` for the knee-pain quiz. It asks about your sitting, shoes, "
-        "injuries, sports and warning signs, then shows which hip or ankle limits may be adding "
-        "to your knee pain, when to see a professional, and exercises to start with.\n\n"
+        f"Start with `kinecheck take` for the {_DEFAULT} questionnaire: one question at a "
+        "time, then a report of what your answers suggest and when to see a professional. "
+        "`kinecheck list` shows every questionnaire you can take.\n\n"
         "Not medical advice: it does not replace an assessment by a professional."
     ),
     epilog=(
         "Examples:\n\n"
-        "  kinecheck take                 (the knee-pain quiz)\n\n"
+        f"  kinecheck take                 (the {_DEFAULT} questionnaire)\n\n"
         "  kinecheck take --plain         (plain lines, for screen readers)\n\n"
-        "  kinecheck assess knee-pain --answers answers.yaml --format json\n\n"
+        f"  kinecheck assess {_DEFAULT} --answers answers.yaml --format json\n\n"
         "  kinecheck validate questionnaires/ rules/\n\n"
         "Run `kinecheck COMMAND --help` for the options of one command."
     ),

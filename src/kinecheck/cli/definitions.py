@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from kinecheck.cli.common import err, fail, friendly_errors
-from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
+from kinecheck.definitions.defaults import default_questionnaire
 from kinecheck.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def list_questionnaires() -> None:
 def exercises(
     exercise_id: str = typer.Argument(None, metavar="ID", help="Show this exercise in full."),
     questionnaire: str = typer.Option(
-        DEFAULT_QUESTIONNAIRE, "--questionnaire", "-q", help="Whose exercise library to show."
+        default_questionnaire(), "--questionnaire", "-q", help="Whose exercise library to show."
     ),
 ) -> None:
     """List the exercise library, or show one exercise in full (variants, dose, steps).
@@ -108,6 +108,8 @@ def exercises(
 
     defs = api.load(questionnaire)
     library = defs.library
+    if library is None:
+        fail(f"error: {defs.questionnaire.id} has no exercise library")
     by_id = library.by_id()
     out = Layout(max(shutil.get_terminal_size((80, 24)).columns, 20))
     if exercise_id is None:
@@ -177,6 +179,7 @@ def _exercise_in_full(ex: Exercise, rules: RuleSet, out: Layout) -> None:
     for note in ex.notes:
         labelled("Note:", note)
     out.blank()
-    labelled("Stop rule:", rules.stop_rule)
-    out.blank()
+    if rules.stop_rule:
+        labelled("Stop rule:", rules.stop_rule)
+        out.blank()
     out.para(rules.disclaimer)

@@ -21,7 +21,7 @@ app = typer.Typer(
         "Examples:\n\n"
         "\b\n"
         "  kinecheck schema report > report.schema.json\n"
-        "  kinecheck schema answers knee-pain > answers.schema.json\n\n"
+        "  kinecheck schema answers QUESTIONNAIRE > answers.schema.json\n\n"
         "Run `kinecheck schema COMMAND --help` for more, with examples."
     ),
     no_args_is_help=True,
@@ -50,7 +50,7 @@ def report() -> None:
 
       kinecheck schema report > report.schema.json
 
-      kinecheck assess knee-pain -a answers.yaml -f json -o report.json
+      kinecheck assess QUESTIONNAIRE -a answers.yaml -f json -o report.json
 
       check-jsonschema --schemafile report.schema.json report.json
     """
@@ -79,9 +79,9 @@ def answers(
 
     Example (a schema for your editor or for check-jsonschema, from PyPI):
 
-      kinecheck schema answers knee-pain > knee-pain.answers.schema.json
+      kinecheck schema answers QUESTIONNAIRE > answers.schema.json
 
-      check-jsonschema --schemafile knee-pain.answers.schema.json answers.yaml
+      check-jsonschema --schemafile answers.schema.json answers.yaml
     """
     from kinecheck import api
     from kinecheck.render.schemas import answers_schema

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from kinecheck.cli.common import fail, friendly_errors
-from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
+from kinecheck.definitions.defaults import default_questionnaire
 
 
 def plain_wanted(flag: bool) -> bool:
@@ -33,7 +33,7 @@ def _has_terminal() -> bool:
 @friendly_errors
 def take(
     questionnaire: str = typer.Argument(
-        DEFAULT_QUESTIONNAIRE, metavar="QUESTIONNAIRE", help="Questionnaire id or path."
+        default_questionnaire(), metavar="QUESTIONNAIRE", help="Questionnaire id or path."
     ),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the quiz you stopped (Ctrl-C) at its first open question."
@@ -74,7 +74,7 @@ def take(
     your answers (continue with --resume). Before the report you can review and change any
     answer. Nothing is sent anywhere.
 
-    Example: kinecheck take --save my-knee.md   (screen reader or script: kinecheck take --plain)
+    Example: kinecheck take --save my-report.md   (screen reader or script: kinecheck take --plain)
     """
     if forget:
         _forget(questionnaire)

@@ -39,7 +39,7 @@ from kinecheck.definitions.yamlsource import read_text  # regular files, bounded
 from kinecheck.errors import InputError
 
 CACHE_ENV = "KINECHECK_CACHE"  # "off" turns the cache off
-FORMAT = 1
+FORMAT = 2  # 2: scores, optional rules parts, and a library that may be absent
 # The largest entry read back. The entry of the bundled questionnaire is about 40 KB; one
 # made from three definition files at their size limit stays far below. Anything larger was
 # not written by kinecheck, and is ignored unread.
@@ -50,10 +50,14 @@ M = TypeVar("M")
 
 @dataclass(frozen=True)
 class FileBytes:
-    """A definition file as read: its path and the bytes its sha256 is taken of."""
+    """A definition file as read: its path and the bytes its sha256 is taken of.
+
+    `raw` is None for an exercise library the rules do without and that was not there: the
+    entry then holds only while it is still not there (one added later is read and checked).
+    """
 
     path: Path
-    raw: bytes
+    raw: bytes | None
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Validated:
 
     questionnaire: Questionnaire
     rules: RuleSet
-    library: ExerciseLibrary
+    library: ExerciseLibrary | None  # None: the rules name no exercise and no library is there
     files: tuple[FileBytes, FileBytes, FileBytes]  # questionnaire, rules, library
 
 
@@ -105,7 +109,7 @@ def load(
             return None
         q = build(Questionnaire, entry["questionnaire"])
         rules = build(RuleSet, entry["rules"])
-        library = build(ExerciseLibrary, entry["library"])
+        library = None if entry["library"] is None else build(ExerciseLibrary, entry["library"])
     except (OSError, InputError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # missing, not ours, damaged or from another layout: read the files
     q_file, r_file, l_file = files
@@ -115,7 +119,9 @@ def load(
         return None
     if r_file.path != (rules_path or resolve_rules(q)).resolve():
         return None
-    if l_file.path != (r_file.path.parent / rules.exercise_library).resolve():
+    if l_file.path != (r_file.path.parent / rules.library_path).resolve():
+        return None
+    if (library is None) != (l_file.raw is None) or q_file.raw is None or r_file.raw is None:
         return None
     return Validated(q, rules, library, (q_file, r_file, l_file))
 
@@ -132,7 +138,8 @@ def store(questionnaire_path: Path, rules_path: Path | None, validated: Validate
         "format": FORMAT,
         "code": code_fingerprint(),
         "files": [
-            [str(f.path.resolve()), hashlib.sha256(f.raw).hexdigest()] for f in validated.files
+            [str(f.path.resolve()), None if f.raw is None else hashlib.sha256(f.raw).hexdigest()]
+            for f in validated.files
         ],
         "questionnaire": validated.questionnaire,
         "rules": validated.rules,
@@ -165,8 +172,13 @@ def _private(folder: Path) -> bool:
     return True
 
 
-def _unchanged(path: Path, digest: str) -> FileBytes | None:
-    """The file's bytes when their sha256 is still `digest` (a pipe or device put there: None)."""
+def _unchanged(path: Path, digest: str | None) -> FileBytes | None:
+    """The file's bytes when their sha256 is still `digest` (a pipe or device put there: None).
+
+    No digest: the file was not there (a library the rules do without), and still is not.
+    """
+    if digest is None:
+        return None if os.path.lexists(path) else FileBytes(path, None)
     try:
         raw = read_text(path)
     except (OSError, InputError):

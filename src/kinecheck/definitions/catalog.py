@@ -12,7 +12,6 @@ from pathlib import Path
 
 from kinecheck.errors import InputError, did_you_mean
 
-DEFAULT_QUESTIONNAIRE = "knee-pain"
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")  # what a definition (or answers) file may be
 
 

@@ -5,8 +5,10 @@ Named types rather than tuples, so `assess` reads `reason.condition`, not `pair[
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kinecheck.definitions.base import DefinitionRef
 from kinecheck.definitions.conditions import Condition, Symbol
@@ -21,7 +23,10 @@ from kinecheck.definitions.questionnaire import (
     YesNo,
     choice_ids,
 )
-from kinecheck.definitions.rules import Cap, Finding, Reason, RuleSet, StatusRule
+from kinecheck.definitions.rules import Cap, Finding, Reason, RuleSet, Score, StatusRule
+
+if TYPE_CHECKING:  # fractions (and decimal) load only with rules that have scores
+    from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -94,18 +99,58 @@ class CompiledVariant:
     condition: Condition | None
 
 
+@dataclass(frozen=True)
+class ScoreItem:
+    """One item of a score, ready to be read: its weight, and its choices' numbers if a choice.
+
+    Numbers are Fractions, so a sum, a mean and the final rounding are exact (62.5 -> 63 and
+    81.25 -> 81.3 every time, where floats would drift).
+    """
+
+    question: str
+    weight: Fraction
+    choices: Mapping[str, Fraction] | None  # a single choice: its values, already reversed
+    reverse_from: Fraction | None  # a number reversed: `reverse_from - value` (min + max)
+
+    def value(self, answer: object) -> Fraction:
+        """The item's number for an answer, reverse-scored where the rules say so."""
+        if self.choices is not None:
+            return self.choices[str(answer)]
+        from fractions import Fraction
+
+        number = Fraction(answer) if type(answer) is int else Fraction(repr(answer))
+        return number if self.reverse_from is None else self.reverse_from - number
+
+
+@dataclass(frozen=True)
+class CompiledScore:
+    """A score with its items compiled and its numbers exact."""
+
+    score: Score
+    items: tuple[ScoreItem, ...]
+    multiply: Fraction
+    add: Fraction
+    bands: tuple[tuple[Fraction, str], ...]  # (max, label), ascending
+
+    @property
+    def total_weight(self) -> Fraction:
+        """The weight of all items, what a prorated sum is scaled up to."""
+        return sum(item.weight for item in self.items[1:]) + self.items[0].weight
+
+
 @dataclass(frozen=True, eq=False)
 class Definitions:
     """Everything needed to ask a questionnaire and assess its answers, checked and compiled."""
 
     questionnaire: Questionnaire
     rules: RuleSet
-    library: ExerciseLibrary
+    library: ExerciseLibrary | None  # None: the rules name no exercise and have no library
     questionnaire_ref: DefinitionRef
     rules_ref: DefinitionRef
-    library_ref: DefinitionRef
+    library_ref: DefinitionRef | None
     questions: dict[str, QuestionBase]
-    when: dict[str, Condition]
+    when: dict[str, Condition]  # a question's own `when` joined to its section's
+    scores: tuple[CompiledScore, ...]
     findings: tuple[CompiledFinding, ...]
     reasons: tuple[CompiledReason, ...]
     status: tuple[CompiledStatus, ...]
@@ -115,7 +160,7 @@ class Definitions:
     @cached_property
     def exercises(self) -> dict[str, Exercise]:
         """The library's exercises by id."""
-        return self.library.by_id()
+        return self.library.by_id() if self.library else {}
 
     @cached_property
     def exercises_of(self) -> dict[str, tuple[str, ...]]:
@@ -130,7 +175,7 @@ class Definitions:
     @cached_property
     def equipment_choices(self) -> frozenset[str]:
         """What the equipment question asks about: only that can be reported as missing."""
-        eq = self.rules.plan.equipment_question
+        eq = self.rules.plan.equipment_question if self.rules.plan else None
         return frozenset(choice_ids(self.questions[eq])) if eq else frozenset()
 
 

@@ -42,6 +42,7 @@ _ARITH: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
+    ast.Div: operator.truediv,  # by zero, or by no value: no value (condition_eval.arithmetic)
 }
 _OP_TEXT = {
     ast.Lt: "<",
@@ -96,7 +97,7 @@ class Checker:
                 f"{what} is not allowed in a condition: {ast.unparse(node)}"
                 if what
                 else f"'{ast.unparse(node)}' is not allowed in a condition",
-                "use names, numbers, 'text', lists, comparisons, and/or/not, + - *, "
+                "use names, numbers, 'text', lists, comparisons, and/or/not, + - * /, "
                 "and the functions " + ", ".join(FUNCTIONS),
             )
         result: Typed = getattr(self, "_" + kind)(node)
@@ -180,7 +181,7 @@ class Checker:
         op = _ARITH.get(type(node.op))
         if op is None:
             raise ConditionError(
-                f"'{ast.unparse(node)}': only +, - and * are allowed in a condition"
+                f"'{ast.unparse(node)}': only +, -, * and / are allowed in a condition"
             )
         left, right = self._number(node.left).fn, self._number(node.right).fn
         return Typed(run.arithmetic(op, left, right), "number")

@@ -4,10 +4,11 @@ Conditions run once per answer set (thousands of times in a batch), so each clos
 least it can: no generator, no Python frame for a name look-up where a C one will do.
 
 They are also total: for every answer a question accepts, a condition is True or False and
-never raises. The only way a value could go wrong is arithmetic, so every `+`, `-` and `*`
-result is checked where it is made: one that is not a finite number within the range of a
-float (an overflow, from a long product of large answers) counts as no value at all, exactly
-like an unanswered question, so every comparison that uses it is false. Every value a
+never raises. The only way a value could go wrong is arithmetic, so every `+`, `-`, `*` and
+`/` result is checked where it is made: one that is not a finite number within the range of a
+float (an overflow, from a long product of large answers), and a division by zero, count as
+no value at all, exactly like an unanswered question, so every comparison that uses it is
+false. Every value a
 calculation passes on therefore fits in a float, and an int never has to become one it cannot.
 """
 
@@ -32,6 +33,8 @@ def arithmetic(op: Callable[[Any, Any], Any], left: Fn, right: Fn) -> Fn:
         try:
             result = op(x, y)
         except OverflowError:  # an int beyond floats met a float (never from checked values)
+            return None
+        except ZeroDivisionError:  # `x / 0` has no value, like an unanswered question
             return None
         if type(result) is float:
             if result - result != 0.0:  # inf or nan: an overflow, or one passed in

@@ -8,9 +8,11 @@ Conditions are restricted Python expressions parsed with :mod:`ast` (never ``eva
     current_injury in ['yes', 'not_sure']
     self_tests == 'yes' and thomas_test == 'above_horizontal'
     min(knee_to_wall_left_cm, knee_to_wall_right_cm) < 9
+    (balance_left_s + balance_right_s) / 2 < 20
     answered(balance_left_s) and count('not_sure') >= 3
 
-Names are question ids (and, where the caller allows, finding ids or ``referral_level``).
+Names are question ids (and, where the caller allows, score ids, finding ids or
+``referral_level``). Dividing by zero gives no value, like an unanswered question.
 Every name, type and choice id is checked at compile time against the definitions, so a
 misspelled id is an error with a suggestion instead of a condition that is silently false.
 An unanswered (or skipped) question makes any comparison that uses it false.

@@ -19,7 +19,9 @@ from kinecheck.definitions.compiled import Definitions, symbol_for
 from kinecheck.definitions.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.definitions.exercises import ExerciseLibrary
 from kinecheck.definitions.questionnaire import (
+    NOT_SURE,
     MultiChoice,
+    QuestionBase,
     Questionnaire,
     SingleChoice,
     choice_ids,
@@ -44,7 +46,11 @@ M = TypeVar("M")
 def check_questionnaire(
     q: Questionnaire, source: yamlsource.Source
 ) -> tuple[dict[str, Condition], list[Problem]]:
-    """Duplicate ids, defaults, and `when` conditions that may only name earlier questions."""
+    """Duplicate ids, defaults, choice values, and `when` conditions naming only earlier questions.
+
+    A section's `when` is joined to each of its questions' own by `and`, so everything that
+    asks whether a question applies (the quiz, answers files, progress) sees one condition.
+    """
     problems: list[Problem] = []
     when: dict[str, Condition] = {}
     seen_sections: set[str] = set()
@@ -56,37 +62,30 @@ def check_questionnaire(
         if section.id in seen_sections:
             problems.append(source.problem((*sloc, "id"), f"duplicate section id '{section.id}'"))
         seen_sections.add(section.id)
+        section_when = None
+        if section.when is not None:
+            try:
+                section_when = compile_condition(section.when, earlier, all_choices)
+            except ConditionError as exc:
+                message, hint = exc.message, exc.hint
+                if exc.name is not None and exc.name in all_ids:
+                    message = (
+                        f"'{exc.name}' is asked in or after section '{section.id}', so it has "
+                        "no answer yet when this condition is checked"
+                    )
+                    hint = "a section may only depend on questions asked before it"
+                problems.append(source.problem((*sloc, "when"), message, hint))
         for qi, question in enumerate(section.questions):
             loc: tuple[str | int, ...] = (*sloc, "questions", qi)
             if question.id in earlier:
                 problems.append(
                     source.problem((*loc, "id"), f"duplicate question id '{question.id}'")
                 )
-            ids = choice_ids(question)
-            if isinstance(question, SingleChoice | MultiChoice):
-                first: dict[str, int] = {}
-                for ci, c in enumerate(ids):
-                    if c in first:
-                        problems.append(
-                            source.problem(
-                                (*loc, "choices", ci, "id"),
-                                f"duplicate choice id '{c}' (first given as choice {first[c] + 1})",
-                                "each choice of a question needs its own id",
-                            )
-                        )
-                    first.setdefault(c, ci)
-            default = getattr(question, "default", None)
-            if isinstance(question, SingleChoice) and default is not None and default not in ids:
-                problems.append(
-                    source.problem(
-                        (*loc, "default"),
-                        f"default '{default}' is not one of the choices",
-                        did_you_mean(default, ids),
-                    )
-                )
+            problems += _choice_problems(question, loc, source)
+            own = None
             if question.when is not None:
                 try:
-                    when[question.id] = compile_condition(question.when, earlier, all_choices)
+                    own = compile_condition(question.when, earlier, all_choices)
                 except ConditionError as exc:
                     message, hint = exc.message, exc.hint
                     if exc.name == question.id:
@@ -102,8 +101,69 @@ def check_questionnaire(
                             f"'{exc.name}' above '{question.id}' or change the condition"
                         )
                     problems.append(source.problem((*loc, "when"), message, hint))
+            joined = both(section_when, own)
+            if joined is not None:
+                when[question.id] = joined
             earlier[question.id] = symbol_for(question)
     return when, problems
+
+
+def _choice_problems(
+    question: QuestionBase, loc: tuple[str | int, ...], source: yamlsource.Source
+) -> list[Problem]:
+    """Duplicate choice ids, a default that is not a choice, values on some choices only."""
+    problems: list[Problem] = []
+    ids = choice_ids(question)
+    if isinstance(question, SingleChoice | MultiChoice):
+        first: dict[str, int] = {}
+        for ci, c in enumerate(ids):
+            if c in first:
+                problems.append(
+                    source.problem(
+                        (*loc, "choices", ci, "id"),
+                        f"duplicate choice id '{c}' (first given as choice {first[c] + 1})",
+                        "each choice of a question needs its own id",
+                    )
+                )
+            first.setdefault(c, ci)
+        # a choice that stands alone ('none', 'not sure') may go without a number
+        counted = [c for c in question.choices if not c.exclusive and c.id != NOT_SURE]
+        valued = [c for c in counted if c.value is not None]
+        if valued and len(valued) < len(counted):
+            bare = next(
+                i for i, c in enumerate(question.choices) if c in counted and c.value is None
+            )
+            problems.append(
+                source.problem(
+                    (*loc, "choices", bare),
+                    f"choice '{question.choices[bare].id}' has no value, but other choices of "
+                    f"'{question.id}' have one",
+                    "give every choice a value, or none (exclusive and not_sure choices may "
+                    "go without)",
+                )
+            )
+    default = getattr(question, "default", None)
+    if isinstance(question, SingleChoice) and default is not None and default not in ids:
+        problems.append(
+            source.problem(
+                (*loc, "default"),
+                f"default '{default}' is not one of the choices",
+                did_you_mean(default, ids),
+            )
+        )
+    return problems
+
+
+def both(first: Condition | None, second: Condition | None) -> Condition | None:
+    """`first and second` as one condition (either may be missing)."""
+    if first is None or second is None:
+        return first or second
+    a, b = first.evaluate, second.evaluate
+    return Condition(
+        source=f"({first.source}) and ({second.source})",
+        names=tuple(dict.fromkeys((*first.names, *second.names))),
+        evaluate=lambda answers: a(answers) and b(answers),
+    )
 
 
 # -- files and search paths -------------------------------------------------------------------
@@ -162,8 +222,13 @@ def _load_definitions(
             questionnaire_path, rules_path, lambda q: default_rules_path(questionnaire_path, q.id)
         )
         if hit is not None:
-            sources = [yamlsource.Source(f.path, {}, f.raw) for f in hit.files]
-            cached, found = _assemble(hit.questionnaire, hit.rules, hit.library, *sources)
+            q_file, r_file, l_file = (
+                None if f.raw is None else yamlsource.Source(f.path, {}, f.raw) for f in hit.files
+            )
+            assert q_file is not None  # the cache keeps only entries with both files
+            cached, found = _assemble(
+                hit.questionnaire, hit.rules, hit.library, q_file, r_file, l_file
+            )
             if cached is not None and not found:
                 return cached
     problems: list[Problem] = []
@@ -178,10 +243,12 @@ def _load_definitions(
     rules, r_src = _load(chosen_rules, RuleSet, problems, no_rules)
     library = l_src = None
     if rules is not None and r_src is not None:
-        library_path = chosen_rules.parent / rules.exercise_library
+        library_path = chosen_rules.parent / rules.library_path
         outside = library_outside(chosen_rules, rules, r_src)
         if outside is not None:
             problems.append(outside)  # and the library is never read
+        elif library_optional(rules, library_path):
+            pass  # nothing names an exercise, and no library is there or was named
         else:
             no_library = r_src.problem(
                 ("exercise_library",),
@@ -195,12 +262,12 @@ def _load_definitions(
         problems.extend(found)
     if problems or defs is None:
         raise DefinitionError(problems)
-    if cache:  # every file was read, or there would be no definitions
-        q_raw, r_raw, l_raw = (src.raw if src else b"" for src in (q_src, r_src, l_src))
+    if cache:  # every file needed was read, or there would be no definitions
+        q_raw, r_raw, l_raw = (src.raw if src else None for src in (q_src, r_src, l_src))
         files = (
             defcache.FileBytes(questionnaire_path, q_raw),
             defcache.FileBytes(chosen_rules, r_raw),
-            defcache.FileBytes(chosen_rules.parent / defs.rules.exercise_library, l_raw),
+            defcache.FileBytes(chosen_rules.parent / defs.rules.library_path, l_raw),
         )
         validated = defcache.Validated(defs.questionnaire, defs.rules, defs.library, files)
         defcache.store(questionnaire_path, rules_path, validated)
@@ -221,22 +288,36 @@ def _assemble(
         return None, problems
     compiled, found = check_rules(rules, q, library, r_src)
     problems.extend(found)
-    if library is None or l_src is None or problems:
-        return None, problems
+    if problems or (rules.names_exercises() and (library is None or l_src is None)):
+        return None, problems  # (a library that is needed and missing is a problem already)
     return Definitions(
         questionnaire=q,
         rules=rules,
         library=library,
         questionnaire_ref=_ref(q.id, q.version, q_src),
         rules_ref=_ref(str(rules.id), rules.version, r_src),
-        library_ref=_ref("exercises", library.version, l_src),
+        library_ref=None
+        if library is None or l_src is None
+        else _ref("exercises", library.version, l_src),
         questions=q.question_map(),
         when=when,
+        scores=compiled.scores,
         findings=compiled.findings,
         reasons=compiled.reasons,
         status=compiled.status,
         variants=compiled.variants,
     ), problems
+
+
+def library_optional(rules: RuleSet, library_path: Path) -> bool:
+    """True when the rules can do without their exercise library, and it is not there.
+
+    A library is needed once a finding or a variant rule names an exercise; a library file
+    named in `exercise_library` must exist. The default `exercises.yaml` is read when present.
+    """
+    return (
+        rules.exercise_library is None and not rules.names_exercises() and not library_path.exists()
+    )
 
 
 def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:

@@ -21,6 +21,9 @@ class Choice(Strict):
     label: str
     help: str | None = None
     exclusive: bool = False  # must be the only choice picked (for 'none' or 'not sure')
+    # The number a score reads for this choice (Never = 0 ... Always = 4), so a labelled scale
+    # keeps its words in the quiz; conditions still compare the choice id.
+    value: int | float | None = None
 
 
 @model
@@ -130,6 +133,8 @@ class Section(Strict):
     id: Id
     title: str
     intro: str | None = None
+    # Asked only when this holds: as if each question had it joined to its own `when` by `and`.
+    when: str | None = None
     questions: Annotated[list[Question], Check(min_length=1)]
 
 
@@ -177,3 +182,10 @@ def choice_label(question: QuestionBase, choice: str) -> str:
             if c.id == choice:
                 return c.label
     return {"yes": "Yes", "no": "No", NOT_SURE: "Not sure"}.get(choice, choice)
+
+
+def choice_values(question: QuestionBase) -> dict[str, int | float]:
+    """The numbers of a single choice's valued choices, by choice id (empty for other types)."""
+    if not isinstance(question, SingleChoice):
+        return {}
+    return {c.id: c.value for c in question.choices if c.value is not None}

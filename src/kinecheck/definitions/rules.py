@@ -1,7 +1,8 @@
-"""Rule sets: findings scored from point rows, referral reasons, plan status and exercise choice.
+"""Rule sets: scores, findings from point rows, referral reasons, plan status, exercise choice.
 
 Every `when` is a condition in the language of `kinecheck.definitions.conditions`, checked at
-load time.
+load time. Every part but the disclaimer is optional, so one engine serves an outcome measure
+(only scores), a screening (only referral reasons) and a full self-check alike.
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ class Referral(Strict):
 
     levels: dict[ReferralLevel, LevelAdvice]
     reasons: list[Reason] = field(default_factory=list)
+    # The `none` advice ("you are cleared") heads every human report unless this is false:
+    # rules whose findings speak for the none case may keep it to the JSON and the summary.
+    show_none: bool = True
 
     def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         missing = [lvl for lvl in REFERRAL_ORDER if lvl not in self.levels]
@@ -137,16 +141,92 @@ class Plan(Strict):
 
 
 @model
+class Missing(Strict):
+    """How many items of a score may be unanswered, and whether a sum makes up for them."""
+
+    max: Annotated[int, Check(ge=0)] = 0
+    prorate: bool = False  # a sum is scaled by all items' weight over the answered items'
+
+
+@model
+class Rescale(Strict):
+    """`value * multiply + add`, after the method and prorating (KOOS: -25, 100)."""
+
+    multiply: float = 1
+    add: float = 0
+
+
+@model
+class Range(Strict):
+    """The lowest and highest value a score can take; `validate` recomputes both."""
+
+    min: float
+    max: float
+
+    def __post_init__(self) -> None:  # pydantic runs it after checking the fields
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not be greater than max ({self.max})")
+
+
+@model
+class Band(Strict):
+    """Words for the values up to `max` (inclusive) that no earlier band took."""
+
+    max: float
+    label: Said
+
+
+ScoreMethod = Literal["sum", "mean", "weighted_sum"]
+MAX_DECIMALS = 6  # more than any instrument publishes; keeps rounding exact and quick
+
+
+@model
+class Score(Strict):
+    """A number computed from a list of items: a total, a mean, a subscale."""
+
+    id: Id
+    title: Said
+    items: Annotated[list[Id], Check(min_length=1)]
+    method: ScoreMethod
+    weights: dict[Id, Annotated[float, Check(gt=0)]] = field(default_factory=dict)
+    reverse: list[Id] = field(default_factory=list)
+    missing: Missing = field(default_factory=Missing)
+    rescale: Rescale | None = None
+    decimals: Annotated[int, Check(ge=0, le=MAX_DECIMALS)] = 0
+    range: Range
+    bands: list[Band] = field(default_factory=list)
+
+
+@model
 class RuleSet(Strict):
     """Everything that turns one questionnaire's answers into a report."""
 
     id: Id | str
     version: str
     questionnaire: QuestionnaireId  # an id, never a path
-    # its path, relative to this file and inside this file's folder (`screening` checks it)
-    exercise_library: str = "exercises.yaml"
+    # its path, relative to this file and inside this file's folder (`screening` checks it);
+    # None: exercises.yaml beside this file, needed only when something names an exercise
+    exercise_library: str | None = None
     disclaimer: Said  # not medical advice; shown in every report
-    stop_rule: Said  # when to stop an exercise; shown in every report
-    findings: Annotated[list[Finding], Check(min_length=1)]
-    referral: Referral
-    plan: Plan
+    stop_rule: Said | None = None  # when to stop an exercise; required with a plan
+    # the heading of Markdown and HTML reports (default: the questionnaire's title), and the
+    # HTML page's own title, as a browser tab shows it (default: the heading)
+    report_title: Said | None = None
+    page_title: Said | None = None
+    scores: list[Score] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    no_findings_message: Said | None = None  # said when findings are declared and none fired
+    referral: Referral | None = None  # none: the level is always `none`
+    plan: Plan | None = None
+
+    @property
+    def library_path(self) -> str:
+        """Where the exercise library is, relative to this file."""
+        return self.exercise_library or DEFAULT_LIBRARY
+
+    def names_exercises(self) -> bool:
+        """True when a finding or a variant rule names an exercise: then a library is needed."""
+        return any(f.exercises for f in self.findings) or bool(self.plan and self.plan.variants)
+
+
+DEFAULT_LIBRARY = "exercises.yaml"

@@ -1,8 +1,9 @@
 """Rules against their questionnaire and library: every condition compiled, every id resolved.
 
-A rules file is checked part by part (findings, referral reasons, plan status, equipment,
-variants). Each part may name what the parts before it define: reasons see the findings'
-levels, status rules also see `referral_level`. Every problem is collected, with its file
+A rules file is checked part by part (scores, findings, referral reasons, plan status,
+equipment, variants), each only when the file has it. Each part may name what the parts
+before it define: every condition sees the scores' values, reasons also see the findings'
+levels, status rules also `referral_level`. Every problem is collected, with its file
 and line, so one run lists them all.
 """
 
@@ -17,6 +18,7 @@ from kinecheck.definitions.compiled import (
     CompiledNote,
     CompiledReason,
     CompiledRow,
+    CompiledScore,
     CompiledStatus,
     CompiledVariant,
     symbol_for,
@@ -36,6 +38,7 @@ Loc = tuple[str | int, ...]
 class CompiledRules:
     """The compiled parts of a rules file, ready for `assess`."""
 
+    scores: tuple[CompiledScore, ...] = ()
     findings: tuple[CompiledFinding, ...] = ()
     reasons: tuple[CompiledReason, ...] = ()
     status: tuple[CompiledStatus, ...] = ()
@@ -57,6 +60,7 @@ class _Checker:
         self.symbols = {qid: symbol_for(question) for qid, question in self.questions.items()}
         self.all_choices = frozenset(c for qq in self.questions.values() for c in choice_ids(qq))
         self.exercises = library.by_id() if library else {}
+        self.scores: set[str] = set()
         self.problems: list[Problem] = []
 
     def problem(self, loc: Loc, message: str, hint: str | None = None) -> None:
@@ -90,6 +94,22 @@ def check_rules(
             f"rules are for '{rules.questionnaire}' but the questionnaire is '{q.id}'",
             f"write questionnaire: {q.id}, or load these rules with their own questionnaire",
         )
+    taken = dict.fromkeys(c.questions, "question")
+    taken.update({f.id: "finding" for f in rules.findings if f.id not in taken})
+    scores: tuple[CompiledScore, ...] = ()
+    if rules.scores:  # only then: its exact arithmetic imports fractions and decimal
+        from kinecheck.definitions.scores_check import check_scores
+
+        scores = check_scores(rules.scores, c.questions, taken, c.problem)
+    c.scores = {s.score.id for s in scores}
+    # a score is a number in every condition of the rules (not in the questionnaire's)
+    c.symbols.update(
+        {
+            s.score.id: Symbol("number", description="score")
+            for s in scores
+            if s.score.id not in c.symbols
+        }
+    )
     findings = _findings(c)
     with_findings = dict(c.symbols)
     with_findings.update(
@@ -107,7 +127,7 @@ def check_rules(
     status = _status(c, with_level)
     _equipment_question(c)
     variants = _variants(c)
-    return CompiledRules(findings, reasons, status, variants), c.problems
+    return CompiledRules(scores, findings, reasons, status, variants), c.problems
 
 
 def _findings(c: _Checker) -> tuple[CompiledFinding, ...]:
@@ -127,7 +147,8 @@ def _findings(c: _Checker) -> tuple[CompiledFinding, ...]:
         for ri, row in enumerate(finding.points):
             cond = c.compile_at((*floc, "points", ri, "when"), row.when, c.symbols)
             evidence = row.question or (cond.names[0] if cond and cond.names else None)
-            if row.question is not None and row.question not in c.questions:
+            known = row.question in c.questions or row.question in c.scores
+            if row.question is not None and not known:
                 c.problem(
                     (*floc, "points", ri, "question"),
                     f"unknown question '{row.question}'",
@@ -163,7 +184,8 @@ def _reasons(c: _Checker, names: dict[str, Symbol]) -> tuple[CompiledReason, ...
     """Referral reasons; their conditions may also name the findings' levels."""
     compiled = []
     seen: set[str] = set()
-    for ri, reason in enumerate(c.rules.referral.reasons):
+    reasons = c.rules.referral.reasons if c.rules.referral else []
+    for ri, reason in enumerate(reasons):
         if reason.id in seen:
             c.problem(("referral", "reasons", ri, "id"), f"duplicate reason id '{reason.id}'")
         seen.add(reason.id)
@@ -176,6 +198,14 @@ def _reasons(c: _Checker, names: dict[str, Symbol]) -> tuple[CompiledReason, ...
 def _status(c: _Checker, names: dict[str, Symbol]) -> tuple[CompiledStatus, ...]:
     """Plan status rules: one must withhold the plan, and every status needs its message."""
     plan = c.rules.plan
+    if plan is None:
+        return ()
+    if c.rules.stop_rule is None:
+        c.problem(
+            ("plan",),
+            "a plan needs a stop_rule: when to stop an exercise",
+            "add a top-level stop_rule: ... line",
+        )
     compiled = []
     for si, rule in enumerate(plan.status):
         cond = c.compile_at(("plan", "status", si, "when"), rule.when, names)
@@ -196,7 +226,7 @@ def _status(c: _Checker, names: dict[str, Symbol]) -> tuple[CompiledStatus, ...]
 
 def _equipment_question(c: _Checker) -> None:
     """The question whose choices say what equipment a person has must be a multiple choice."""
-    eq = c.rules.plan.equipment_question
+    eq = c.rules.plan.equipment_question if c.rules.plan else None
     if eq is None or isinstance(c.questions.get(eq), MultiChoice):
         return
     multis = [qid for qid, qq in c.questions.items() if isinstance(qq, MultiChoice)]
@@ -216,7 +246,7 @@ def _equipment_question(c: _Checker) -> None:
 def _variants(c: _Checker) -> dict[str, tuple[CompiledVariant, ...]]:
     """How each exercise's variant is chosen: conditions in order, the last one the fallback."""
     variants: dict[str, tuple[CompiledVariant, ...]] = {}
-    for ex_id, choices in c.rules.plan.variants.items():
+    for ex_id, choices in (c.rules.plan.variants if c.rules.plan else {}).items():
         vloc: Loc = ("plan", "variants", ex_id)
         if c.unknown_exercise(vloc, ex_id):
             continue

@@ -57,7 +57,8 @@ def check_model(model: type[M], source: yamlsource.Source) -> tuple[M | None, li
 # The top-level fields that make a file a definition of each kind, and what it is called.
 _KINDS: dict[type[Any], tuple[tuple[str, ...], str]] = {
     Questionnaire: (("sections",), "a questionnaire"),
-    RuleSet: (("findings", "referral"), "a rules file"),
+    # every part of a rules file is optional but the questionnaire it is for (and a disclaimer)
+    RuleSet: (("questionnaire", "scores", "findings", "referral"), "a rules file"),
     ExerciseLibrary: (("exercises",), "an exercise library"),
 }
 
@@ -68,7 +69,8 @@ def _not_this_kind(model: type[Any], source: yamlsource.Source) -> Problem | Non
     Text at the top (what YAML makes of `/etc/passwd`) was shown, 40 characters of it.
     """
     markers, what = _KINDS[model]
-    wanted = " or ".join(f"'{m}'" for m in markers)
+    quoted = [f"'{m}'" for m in markers]
+    wanted = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
     data = source.data
     if isinstance(data, dict):
         if any(m in data for m in markers):
@@ -171,11 +173,11 @@ def library_outside(rules_path: Path, rules: RuleSet, source: yamlsource.Source)
     that climbs out, a link inside the folder that points elsewhere).
     """
     folder = safe_resolve(rules_path.parent)
-    if safe_resolve(rules_path.parent / rules.exercise_library).is_relative_to(folder):
+    if safe_resolve(rules_path.parent / rules.library_path).is_relative_to(folder):
         return None
     return source.problem(
         ("exercise_library",),
         "the exercise library must be a file in the rules file's folder "
-        f"({folder}) or one below it, not {rules.exercise_library}",
+        f"({folder}) or one below it, not {rules.library_path}",
         "write a path relative to the rules file, such as exercises.yaml",
     )

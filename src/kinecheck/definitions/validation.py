@@ -71,7 +71,7 @@ def _validate_one(path: Path) -> list[Problem]:
         return [
             Problem(
                 "not a questionnaire, rules or exercise library (expected a top-level "
-                "'sections', 'findings' or 'exercises' field)",
+                "'sections', 'questionnaire' or 'exercises' field)",
                 file=str(path),
                 line=1,
             )

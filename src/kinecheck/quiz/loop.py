@@ -132,7 +132,10 @@ class Quiz:
 
     def alert_emergencies(self) -> None:
         """Say at once, not after the last question, when an answer calls for emergency help."""
-        advice = self.defs.rules.referral.levels["emergency"]
+        referral = self.defs.rules.referral
+        if referral is None:
+            return  # no referral advice, and so no reasons
+        advice = referral.levels["emergency"]
         for compiled in self.defs.reasons:
             reason = compiled.reason
             if reason.level != "emergency" or reason.id in self._alerted:

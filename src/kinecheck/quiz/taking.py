@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kinecheck import api
-from kinecheck.definitions.catalog import DEFAULT_QUESTIONNAIRE
 from kinecheck.definitions.compiled import Definitions
+from kinecheck.definitions.defaults import default_questionnaire
 from kinecheck.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -62,7 +62,7 @@ def report_format(path: Path) -> str:
 def resume_command(opts: Options) -> str:
     """The command that continues this quiz."""
     parts = ["kinecheck", "take"]
-    if opts.questionnaire != DEFAULT_QUESTIONNAIRE:
+    if opts.questionnaire != default_questionnaire():
         parts.append(shlex.quote(opts.questionnaire))
     if opts.plain:
         parts.append("--plain")

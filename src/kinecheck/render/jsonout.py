@@ -2,7 +2,9 @@
 
 `render` is what `kinecheck assess --format json` prints. A JSON Lines batch line is the same
 JSON without the indentation (`to_bytes`), or an error record `{"line": N, "errors": [...]}`
-for a line whose answers were invalid (`jsonl_record`).
+for a line whose answers were invalid (`jsonl_record`). A report is written as its contract
+fields (`report.contract_fields`): `scores` only when the rules declare scores, and never the
+wording meant for people.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import orjson
 
 from kinecheck.scoring.batch import LineResult
-from kinecheck.scoring.report import Report
+from kinecheck.scoring.report import Report, contract_fields
 
 
 def dumps(data: Any, *, indent: bool = False) -> bytes:
@@ -23,6 +25,8 @@ def dumps(data: Any, *, indent: bool = False) -> bytes:
     orjson refuses integers beyond 64 bits (a clinic's range may allow them); the standard
     library writes the same JSON for those, only slower.
     """
+    if isinstance(data, Report):
+        data = contract_fields(data)
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
     except TypeError:
@@ -30,7 +34,11 @@ def dumps(data: Any, *, indent: bool = False) -> bytes:
             data = dataclasses.asdict(data)
         separators = (",", ": ") if indent else (",", ":")
         text = json.dumps(
-            data, ensure_ascii=False, indent=2 if indent else None, separators=separators
+            data,
+            ensure_ascii=False,
+            indent=2 if indent else None,
+            separators=separators,
+            default=dataclasses.asdict,  # the report's parts, inside its contract fields
         )
         return text.encode()
 

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
+from kinecheck.render.words import (
+    LEVEL_WORDS,
+    answer_text,
+    dose_text,
+    equipment_line,
+    points,
+    report_title,
+    score_line,
+    shows_findings,
+    shows_referral,
+)
 from kinecheck.scoring.report import Report
 
 
 def render(report: Report) -> str:
-    """The report as Markdown: referral first, then findings, plan, disclaimer."""
-    out: list[str] = [f"# Your {report.questionnaire.id} self-check", ""]
+    """The report as Markdown: referral first, then scores, findings, plan, disclaimer.
+
+    Each part only when the rules have it; every heading and sentence of the content comes
+    from the definitions.
+    """
+    out: list[str] = [f"# {report_title(report)[0]}", ""]
     ref = report.referral
-    if ref.level != "none":
-        out += [f"## {LEVEL_WORDS[ref.level]}: {ref.title}", "", ref.message, ""]
-        out += [f"- **{r.level}**: {r.message}" for r in ref.reasons] + [""]
-    out += ["## What your answers suggest", ""]
-    if not report.findings:
-        out += ["No hip or ankle pattern stood out in your answers.", ""]
+    if shows_referral(report) and ref.title is not None:
+        out += [f"## {LEVEL_WORDS[ref.level]}: {ref.title}", "", ref.message or "", ""]
+        if ref.reasons:
+            out += [f"- **{r.level}**: {r.message}" for r in ref.reasons] + [""]
+    if report.scores:
+        out += ["## Scores", ""]
+        out += [f"- {score_line(s)}" for s in report.scores] + [""]
+    if shows_findings(report):
+        out += ["## What your answers suggest", ""]
+        if not report.findings and report.wording and report.wording.no_findings:
+            out += [report.wording.no_findings, ""]
     for f in report.findings:
         out += [f"### {f.title} ({f.level}, {points(f.score)})", "", f.statement, ""]
         out += [
@@ -25,7 +44,8 @@ def render(report: Report) -> str:
         if f.capped:
             out.append(f"- Level limited: {f.capped}")
         out += [f"- Note: {n}" for n in f.notes] + [""]
-    out += ["## Your exercise plan", "", report.plan_status_message, ""]
+    if report.plan_status_message is not None:
+        out += ["## Your exercise plan", "", report.plan_status_message, ""]
     for i, item in enumerate(report.plan, 1):
         out += [
             f"### {i}. {item.name} ({item.kind}, {item.variant_name})",
@@ -43,7 +63,7 @@ def render(report: Report) -> str:
         out += [f"- **Gone too far:** {item.too_far}", f"- **Too hard?** {item.easier}"]
         out += [f"- **Caution:** {c}" for c in item.cautions]
         out += [f"- {n}" for n in item.notes] + [""]
-    if report.plan:  # a stop rule for exercises only where there are exercises
+    if report.plan and report.stop_rule:  # a stop rule only where there are exercises
         out += ["## Stop rule", "", report.stop_rule, ""]
     out += ["---", "", f"*{report.disclaimer}*", ""]
     return "\n".join(out)

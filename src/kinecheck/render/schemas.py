@@ -53,6 +53,13 @@ def report_schema() -> JsonSchema:
             definition["required"] = list(definition["properties"])
             if definition.get("additionalProperties") is False:
                 del definition["additionalProperties"]
+    # the wording for people is never written; `scores` only when the rules declare scores
+    for field in ("wording", "scores"):
+        generated["required"].remove(field)
+    del generated["properties"]["wording"], generated["$defs"]["Wording"]
+    scores = generated["properties"]["scores"]
+    (listed,) = [s for s in scores["anyOf"] if s != {"type": "null"}]  # never null when there
+    generated["properties"]["scores"] = {"title": scores["title"], **listed}
     version = generated["properties"]["schema_version"]
     version.pop("default", None)
     version["const"] = SCHEMA_VERSION
@@ -80,11 +87,13 @@ def answers_schema(defs: Definitions) -> JsonSchema:
     `when`) and are not optional. Unknown question ids are not allowed.
     """
     questionnaire = defs.questionnaire
-    properties = {qid: _question_schema(q) for qid, q in defs.questions.items()}
+    properties = {
+        qid: _question_schema(q, _asked_when(defs, qid)) for qid, q in defs.questions.items()
+    }
     required = [
         qid
         for qid, q in defs.questions.items()
-        if q.when is None and not q.optional and not q.only_for_plan
+        if qid not in defs.when and not q.optional and not q.only_for_plan
     ]
     return {
         "$schema": DRAFT,
@@ -104,7 +113,20 @@ def answers_schema(defs: Definitions) -> JsonSchema:
     }
 
 
-def _question_schema(question: QuestionBase) -> JsonSchema:
+def _asked_when(defs: Definitions, question_id: str) -> str | None:
+    """The condition a question is asked on, as written: its section's and its own."""
+    parts = [
+        text
+        for text in (
+            defs.questionnaire.section_of(question_id).when,
+            defs.questions[question_id].when,
+        )
+        if text is not None
+    ]
+    return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts) or None
+
+
+def _question_schema(question: QuestionBase, when: str | None) -> JsonSchema:
     """The values kinecheck accepts for one question, with the question as its description."""
     words = [" ".join(question.prompt.split()), f"Answer: {allowed_text(question)}."]
     if isinstance(question, YesNo):
@@ -116,10 +138,10 @@ def _question_schema(question: QuestionBase) -> JsonSchema:
         words.append("A single choice id may be written without the list.")
     if question.optional:
         words.append("Optional: leave it out, or write null, to skip it.")
-    if question.when is not None:
+    if when is not None:
         then = "" if question.optional else "required then, "
         words.append(
-            f"Asked only when {question.when}: {then}ignored (with a warning) otherwise; "
+            f"Asked only when {when}: {then}ignored (with a warning) otherwise; "
             "this schema does not check the condition."
         )
     if question.only_for_plan:

@@ -1,4 +1,4 @@
-"""The report as text for people: referral first, then findings, the plan, stop rule, disclaimer.
+"""The report as text for people: referral, scores, findings, the plan, stop rule, disclaimer.
 
 Laid out here with a small word wrapper rather than a terminal library: importing rich cost
 more than the rest of `kinecheck assess` (see benchmarks/), and the layout needs only
@@ -21,7 +21,16 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from kinecheck.render.words import LEVEL_WORDS, answer_text, dose_text, equipment_line, points
+from kinecheck.render.words import (
+    LEVEL_WORDS,
+    answer_text,
+    dose_text,
+    equipment_line,
+    points,
+    score_line,
+    shows_findings,
+    shows_referral,
+)
 
 if TYPE_CHECKING:  # annotations only: the quiz imports the wrapping helpers before any report
     from kinecheck.scoring.report import FindingResult, PlanItem, Report
@@ -252,11 +261,12 @@ def _cut(word: list[Span], room: int) -> tuple[list[Span], list[Span]]:
 # -- the report ---------------------------------------------------------------------------------
 def _referral(report: Report, out: Layout) -> None:
     ref = report.referral
-    if ref.level == "none":
+    if not shows_referral(report) or ref.title is None:
         return
     body = out.inner()
-    body.para(ref.message)
-    body.blank()
+    body.para(ref.message or "")
+    if ref.reasons:
+        body.blank()
     body.items(
         (out.bullet, [(f"{r.level}: ", LEVEL_STYLE[r.level]), (r.message, None)])
         for r in ref.reasons
@@ -302,21 +312,32 @@ def _plan_item(number: int, item: PlanItem, out: Layout) -> None:
 
 
 def lay_out(report: Report, out: Layout) -> Layout:
-    """Lay the whole report out: referral, findings, plan, its stop rule, disclaimer, summary."""
+    """Lay the whole report out: referral, scores, findings, plan, stop rule, disclaimer, summary.
+
+    Each part only when the rules have it (a scored instrument has no plan to show).
+    """
     _referral(report, out)
-    out.para([("What your answers suggest", HEADING)])
-    if not report.findings:
+    if report.scores:
+        out.para([("Scores", HEADING)])
         out.blank()
-        out.para("No hip or ankle pattern stood out in your answers.")
-    for f in report.findings:
-        _finding(f, out)
-    out.blank()
-    out.para([("Your exercise plan", HEADING)])
-    out.para(report.plan_status_message)
-    for i, item in enumerate(report.plan, 1):
-        _plan_item(i, item, out)
-    out.blank()
-    if report.plan:  # a stop rule for exercises only where there are exercises
+        for score in report.scores:
+            out.para(score_line(score))
+        out.blank()
+    if shows_findings(report):
+        out.para([("What your answers suggest", HEADING)])
+        if not report.findings and report.wording and report.wording.no_findings:
+            out.blank()
+            out.para(report.wording.no_findings)
+        for f in report.findings:
+            _finding(f, out)
+        out.blank()
+    if report.plan_status_message is not None:
+        out.para([("Your exercise plan", HEADING)])
+        out.para(report.plan_status_message)
+        for i, item in enumerate(report.plan, 1):
+            _plan_item(i, item, out)
+        out.blank()
+    if report.plan and report.stop_rule:  # a stop rule only where there are exercises
         stop = out.inner()
         stop.para(report.stop_rule)
         out.framed("Stop rule", BOLD, stop)
@@ -334,10 +355,14 @@ def _summary(report: Report, out: Layout) -> None:
     """
     ref = report.referral
     box = out.inner()
-    if ref.level == "none":
+    if ref.title is None:
+        pass  # the rules give no referral advice
+    elif ref.level == "none":
         box.para(ref.title)
     else:
         box.para([(f"{LEVEL_WORDS[ref.level]}: ", LEVEL_STYLE[ref.level]), (ref.title, None)])
+    for score in report.scores or ():
+        box.para(score_line(score))
     if report.findings:
         box.para("Found: " + "; ".join(f"{f.title} ({f.level})" for f in report.findings))
     if report.plan:
@@ -345,7 +370,7 @@ def _summary(report: Report, out: Layout) -> None:
             "Exercises, in order: "
             + "; ".join(f"{i}. {item.name}" for i, item in enumerate(report.plan, 1))
         )
-    else:
+    elif report.plan_status is not None:
         box.para("No exercises this time (see above).")
     out.blank()
     out.framed("In short", BOLD, box)

@@ -8,7 +8,7 @@ from kinecheck.numbers import number_text
 
 if TYPE_CHECKING:  # annotations only: the quiz's wrapping imports this module early
     from kinecheck.definitions.exercises import Dose
-    from kinecheck.scoring.report import DoseOut, PlanItem
+    from kinecheck.scoring.report import DoseOut, PlanItem, Report, ScoreResult
 
 LEVEL_WORDS = {
     "emergency": "Emergency",
@@ -67,3 +67,39 @@ def equipment_line(item: PlanItem) -> str | None:
 def points(n: int) -> str:
     """'1 point', '3 points'."""
     return f"{n} point{'' if n == 1 else 's'}"
+
+
+def score_line(score: ScoreResult) -> str:
+    """'LEFS 57 / 80 (moderate difficulty)', or 'LEFS: not scored (why)'.
+
+    The band is left out when the rules declare none; the value keeps its declared decimals.
+    """
+    if score.value is None:
+        return f"{score.title}: not scored ({score.why_not_scored})"
+    line = f"{score.title} {number_text(score.value)} / {number_text(score.max)}"
+    return f"{line} ({score.band})" if score.band else line
+
+
+def shows_referral(report: Report) -> bool:
+    """True when the referral advice heads the report.
+
+    Any level above `none` always does (warning signs come first); `none` does when the rules
+    give advice for it and do not keep it to the summary (`referral.show_none: false`).
+    """
+    ref = report.referral
+    if ref.level != "none":
+        return True
+    wording = report.wording
+    return ref.title is not None and (wording is None or wording.show_none)
+
+
+def shows_findings(report: Report) -> bool:
+    """True when the report has findings to show, or a sentence for having none."""
+    return bool(report.findings) or bool(report.wording and report.wording.no_findings)
+
+
+def report_title(report: Report) -> tuple[str, str]:
+    """The heading of a Markdown or HTML report, and the HTML page's title."""
+    if report.wording is not None:
+        return report.wording.title, report.wording.page_title
+    return report.questionnaire.id, report.questionnaire.id  # a report read back from JSON

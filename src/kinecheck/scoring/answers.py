@@ -253,7 +253,7 @@ class AnswerValidator:
                         "(file)",
                         "expected a mapping from question id to answer",
                         None,
-                        "for example: {age: 41, knee_side: left}",
+                        "for example: {age: 41, side: left}",
                     )
                 ]
             )

@@ -1,4 +1,4 @@
-"""Answers -> Report: findings with their evidence, referral, plan status and the exercise plan.
+"""Answers -> Report: scores, findings with their evidence, referral, plan status and plan.
 
 `assess` is a pure function of the loaded definitions and checked answers, and the only place
 where anything is decided: the quiz, `assess`, batches and the renderers all go through it.
@@ -22,11 +22,14 @@ from kinecheck.scoring.report import (
     ReasonResult,
     ReferralResult,
     Report,
+    ScoreResult,
+    Wording,
 )
 
 if TYPE_CHECKING:
     from kinecheck.definitions.compiled import CompiledFinding, Definitions
     from kinecheck.definitions.rules import PlanStatus
+    from kinecheck.scoring.scores import ScoreValue
 
 Answers = Mapping[str, Any]
 KIND_ORDER = ("mobility", "stability")  # every mobility exercise comes before any stability one
@@ -36,37 +39,74 @@ def assess(defs: Definitions, answers: Answers) -> Report:
     """Turn checked answers (`kinecheck.scoring.answers`) into a report; pure and deterministic."""
     decided = decide(defs, answers)
     findings = [
-        _finding(compiled, result, answers)
+        _finding(compiled, result, decided.values)
         for compiled, result in decided.scored
         if result.level is not None
     ]
-    advice = defs.rules.referral.levels[decided.level]
+    rules = defs.rules
+    advice = rules.referral.levels[decided.level] if rules.referral else None
     referral = ReferralResult(
         level=decided.level,
-        title=advice.title,
-        message=advice.message,
+        title=advice.title if advice else None,
+        message=advice.message if advice else None,
         reasons=[ReasonResult(id=r.id, level=r.level, message=r.message) for r in decided.reasons],
     )
     status = decided.status
-    plan = [] if status == "withheld" else _plan(defs, findings, answers)
+    plan = [] if status in ("withheld", None) else _plan(defs, findings, answers)
     return Report(
         schema_version=SCHEMA_VERSION,
         questionnaire=defs.questionnaire_ref,
         rules=defs.rules_ref,
         exercises=defs.library_ref,
         answers={k: _copy(v) for k, v in answers.items() if v is not None},
+        scores=[_score(defs, s) for s in decided.scores] if defs.scores else None,
         findings=findings,
         referral=referral,
         plan_status=status,
         plan_status_message=_status_message(defs, status, has_exercises=bool(plan)),
         plan=plan,
-        disclaimer=defs.rules.disclaimer,
-        stop_rule=defs.rules.stop_rule,
+        disclaimer=rules.disclaimer,
+        stop_rule=rules.stop_rule,
+        wording=_wording(defs),
     )
 
 
+def _wording(defs: Definitions) -> Wording:
+    """Titles and sentences for people, every one from the definitions."""
+    rules = defs.rules
+    title = rules.report_title or defs.questionnaire.title
+    return Wording(
+        title=title,
+        page_title=rules.page_title or title,
+        no_findings=rules.no_findings_message if rules.findings else None,
+        show_none=rules.referral.show_none if rules.referral else False,
+    )
+
+
+def _score(defs: Definitions, value: ScoreValue) -> ScoreResult:
+    """A score as the report gives it, with its title and declared range."""
+    score = next(c.score for c in defs.scores if c.score.id == value.id)
+    return ScoreResult(
+        id=value.id,
+        title=score.title,
+        value=value.value,
+        min=_plain(score.range.min),
+        max=_plain(score.range.max),
+        band=value.band,
+        answered=value.answered,
+        missing=value.missing,
+        scored=value.scored,
+        why_not_scored=value.why_not_scored,
+    )
+
+
+def _plain(x: float) -> int | float:
+    """80.0 as 80: the range as the rules file wrote it."""
+    return int(x) if float(x).is_integer() else x
+
+
 def _finding(compiled: CompiledFinding, result: Scored, answers: Answers) -> FindingResult:
-    """A finding that fired, with the answers behind its points as evidence."""
+    """A finding that fired, with the answers (and scores) behind its points as evidence."""
     finding = compiled.finding
     assert result.level is not None
     evidence = [
@@ -94,9 +134,13 @@ def _finding(compiled: CompiledFinding, result: Scored, answers: Answers) -> Fin
     )
 
 
-def _status_message(defs: Definitions, status: PlanStatus, *, has_exercises: bool) -> str:
+def _status_message(
+    defs: Definitions, status: PlanStatus | None, *, has_exercises: bool
+) -> str | None:
     """The status's own message, or the empty-plan one when no exercise was chosen."""
     plan = defs.rules.plan
+    if plan is None or status is None:
+        return None
     if not has_exercises and status != "withheld" and plan.empty_message:
         return plan.empty_message
     return plan.status_messages[status]
@@ -128,10 +172,10 @@ def _plan_item(
         exercise.variants[0].id,
     )
     variant = exercise.variant(variant_id)
-    eq = defs.rules.plan.equipment_question
+    eq = defs.rules.plan.equipment_question if defs.rules.plan else None
     have = (answers.get(eq) or ()) if eq else ()
     missing = [e for e in variant.equipment if e in defs.equipment_choices and e not in have]
-    substitutes = defs.library.substitutes
+    substitutes = defs.library.substitutes if defs.library else {}
     dose = exercise.dose
     return PlanItem(
         exercise=exercise.id,

@@ -1,4 +1,4 @@
-"""What the rules decide, without the report: finding levels, referral reasons, plan status.
+"""What the rules decide, without the report: scores, finding levels, referral, plan status.
 
 `assess` turns these decisions into a Report. The quiz and answer validation need only the
 decisions, to know early when the plan will be withheld (`plan_withheld`), so this module
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kinecheck.definitions.compiled import (
     CompiledCap,
@@ -24,6 +24,9 @@ from kinecheck.definitions.rules import (
     Reason,
     ReferralLevel,
 )
+
+if TYPE_CHECKING:
+    from kinecheck.scoring.scores import ScoreValue
 
 Answers = Mapping[str, Any]
 
@@ -42,30 +45,41 @@ class Scored:
 class Decisions:
     """Everything the rules decide for one answer set, in the order they are decided."""
 
+    scores: tuple[ScoreValue, ...]
+    values: Answers  # the answers and the scores' values: what the findings were decided on
     scored: list[tuple[CompiledFinding, Scored]]
     reasons: list[Reason]  # highest level first, file order within a level
     level: ReferralLevel
-    status: PlanStatus
+    status: PlanStatus | None  # None: the rules have no plan
 
 
 def decide(defs: Definitions, answers: Answers) -> Decisions:
-    """Decide findings, then referral, then the plan status, each seeing the ones before.
+    """Decide scores, findings, then referral, then the plan status, each seeing the ones before.
 
-    Referral conditions may name the findings' levels; status rules may also name the
-    referral level.
+    Every condition may name the scores (a score not scored has no value); referral
+    conditions may name the findings' levels; status rules may also name the referral level.
     """
-    context = dict(answers)
+    scores: tuple[ScoreValue, ...] = ()
+    values: Answers = answers
+    if defs.scores:  # only then: the exact arithmetic imports fractions and decimal
+        from kinecheck.scoring.scores import compute_all
+
+        scores = compute_all(defs.scores, answers)
+        values = {**answers, **{s.id: s.value for s in scores}}
+    context = dict(values)
     scored = []
     for compiled in defs.findings:
-        result = score(compiled, answers)
+        result = score(compiled, values)
         context[compiled.finding.id] = result.level or "none"
         scored.append((compiled, result))
     fired = [r.reason for r in defs.reasons if r.condition(context)]
     fired.sort(key=lambda reason: -REFERRAL_ORDER.index(reason.level))  # stable: file order kept
     level: ReferralLevel = fired[0].level if fired else "none"
     context["referral_level"] = level
-    status: PlanStatus = next((s.rule.status for s in defs.status if s.condition(context)), "ready")
-    return Decisions(scored, fired, level, status)
+    status: PlanStatus | None = None
+    if defs.rules.plan is not None:
+        status = next((s.rule.status for s in defs.status if s.condition(context)), "ready")
+    return Decisions(scores, values, scored, fired, level, status)
 
 
 def score(compiled: CompiledFinding, answers: Answers) -> Scored:

@@ -1,4 +1,9 @@
-"""The report: the JSON contract (schema_version 1) that renderers and storage consume."""
+"""The report: the JSON contract (schema_version 1) that renderers and storage consume.
+
+Besides the contract, a report carries the wording only people read (`Wording`: titles, the
+"nothing found" sentence), which the JSON leaves out, so that every renderer takes a report
+alone and the JSON stays exactly what contract.md describes.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +50,22 @@ class FindingResult(Out):
 
 
 @output_model
+class ScoreResult(Out):
+    """One score of the rules: its value and band, or why it was not scored."""
+
+    id: str
+    title: str
+    value: int | float | None
+    min: int | float
+    max: int | float
+    band: str | None
+    answered: int
+    missing: int
+    scored: bool
+    why_not_scored: str | None
+
+
+@output_model
 class ReasonResult(Out):
     """One reason to be checked."""
 
@@ -58,8 +79,8 @@ class ReferralResult(Out):
     """The overall referral: its level is that of its highest reason."""
 
     level: ReferralLevel
-    title: str
-    message: str
+    title: str | None  # None (and message too): the rules have no referral advice
+    message: str | None
     reasons: list[ReasonResult]
 
 
@@ -100,18 +121,51 @@ class PlanItem(Out):
 
 
 @output_model
+class Wording(Out):
+    """What the human reports say that the JSON does not: all of it from the definitions."""
+
+    title: str  # the heading of Markdown and HTML reports
+    page_title: str  # the HTML page's title (a browser tab)
+    no_findings: str | None  # said when the rules declare findings and none fired
+    show_none: bool  # the `none` referral advice heads the report
+
+
+@output_model
 class Report(Out):
-    """Everything one assessment says."""
+    """Everything one assessment says.
+
+    `scores` is None, and left out of the JSON, when the rules declare none; `wording` is
+    never in the JSON (see the module's docstring).
+    """
 
     schema_version: int = SCHEMA_VERSION
     questionnaire: DefinitionRef
     rules: DefinitionRef
-    exercises: DefinitionRef
+    exercises: DefinitionRef | None  # None: the rules use no exercise library
     answers: dict[str, Any]
+    scores: list[ScoreResult] | None = None
     findings: list[FindingResult]
     referral: ReferralResult
-    plan_status: PlanStatus
-    plan_status_message: str
+    plan_status: PlanStatus | None  # None (and its message too): the rules have no plan
+    plan_status_message: str | None
     plan: list[PlanItem]
     disclaimer: str
-    stop_rule: str
+    stop_rule: str | None  # None: the rules have no stop rule (and so no plan)
+    wording: Wording | None = None  # for people only: never in the JSON
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when their JSON is: the wording is for people, not part of the contract."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return contract_fields(self) == contract_fields(other)
+
+    __hash__ = Out.__hash__
+
+
+def contract_fields(report: Report) -> dict[str, Any]:
+    """The report's fields as the JSON writes them, in order: no wording, no scores if none."""
+    fields = dict(report.__dict__)
+    del fields["wording"]
+    if fields["scores"] is None:
+        del fields["scores"]
+    return fields
