@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kinecheck import api
-from kinecheck.render.text import NARROW, Layout, cells, lay_out, render, wrap
+from kinecheck.render.layout import NARROW, Layout, cells, wrap
+from kinecheck.render.text import lay_out, render
 
 ROOT = Path(__file__).resolve().parent.parent
 DESK_WORKER = ROOT / "examples" / "desk-worker.yaml"

@@ -27,7 +27,7 @@ import pytest
 from kinecheck.quiz.loop import Quiz, answer_words
 from kinecheck.quiz.plain import PlainAsker, fold, prompt_line
 from kinecheck.quiz.prompting import TerminalAsker, key_hint
-from kinecheck.render.text import cells
+from kinecheck.render.layout import cells
 from test_prompting import DOWN, ENTER, LEFT, UP, keys_for
 from test_take_e2e import WITH_TESTS
 from test_take_matches_assess import DEFS, asked_in_order, plain_line

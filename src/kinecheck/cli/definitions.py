@@ -17,7 +17,7 @@ from kinecheck.errors import EXIT_FAILED
 if TYPE_CHECKING:
     from kinecheck.definitions.exercises import Exercise
     from kinecheck.definitions.rules import RuleSet
-    from kinecheck.render.text import Layout
+    from kinecheck.render.layout import Layout
 
 
 @friendly_errors
@@ -104,7 +104,7 @@ def exercises(
     """
     from kinecheck import api
     from kinecheck.errors import did_you_mean
-    from kinecheck.render.text import Layout
+    from kinecheck.render.layout import Layout
 
     defs = api.load(questionnaire)
     library = defs.library
@@ -138,7 +138,7 @@ def _library_table(rows: Sequence[Exercise], out: Layout) -> None:
     Columns are as wide as their widest entry, so a wide terminal keeps every exercise on one
     line; a narrow one puts the name and variants on indented lines under the id instead.
     """
-    from kinecheck.render.text import cells
+    from kinecheck.render.layout import cells
 
     widths = [max((cells(str(getattr(ex, f))) for ex in rows), default=0) for f in _COLUMNS]
     heads, names = [], []

@@ -25,7 +25,7 @@ from kinecheck.quiz.asking import (
     SaveChoice,
 )
 from kinecheck.render.formats import SAVE_FORMATS
-from kinecheck.render.text import cells, wrap
+from kinecheck.render.layout import cells, wrap
 
 _YES_NO_WORDS = {"y": "yes", "n": "no", "not sure": "not_sure", "unsure": "not_sure"}
 

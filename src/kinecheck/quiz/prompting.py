@@ -29,7 +29,7 @@ from questionary.prompts.common import InquirerControl
 
 from kinecheck.quiz.asking import BACK, BACK_WORDS, Check, Intro, Prompt, ReviewRow, SaveChoice
 from kinecheck.render.formats import BY_NAME, SAVE_FORMATS
-from kinecheck.render.text import cells, wrap
+from kinecheck.render.layout import cells, wrap
 
 STYLE = questionary.Style(
     [
