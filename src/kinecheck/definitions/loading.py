@@ -18,6 +18,7 @@ from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
 from kinecheck.definitions.compiled import Definitions, symbol_for
 from kinecheck.definitions.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.definitions.exercises import ExerciseLibrary
+from kinecheck.definitions.guards import check_model, library_outside, safe_resolve
 from kinecheck.definitions.questionnaire import (
     NOT_SURE,
     MultiChoice,
@@ -28,7 +29,6 @@ from kinecheck.definitions.questionnaire import (
 )
 from kinecheck.definitions.rules import RuleSet
 from kinecheck.definitions.rules_check import check_rules
-from kinecheck.definitions.screening import check_model, library_outside, safe_resolve
 from kinecheck.errors import (
     DefinitionError,
     InputError,

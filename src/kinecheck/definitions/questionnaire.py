@@ -78,7 +78,7 @@ class NumberBase(QuestionBase):
 
     def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         if not all(-math.inf < x < math.inf for x in (self.min, self.max, self.default or 0)):
-            return  # reported at its own line by `screening.number_problems`, in our words
+            return  # reported at its own line by `guards.number_problems`, in our words
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not be greater than max ({self.max})")
         if self.default is not None and not self.min <= self.default <= self.max:

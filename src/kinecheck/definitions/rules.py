@@ -204,7 +204,7 @@ class RuleSet(Strict):
     id: Id | str
     version: str
     questionnaire: QuestionnaireId  # an id, never a path
-    # its path, relative to this file and inside this file's folder (`screening` checks it);
+    # its path, relative to this file and inside this file's folder (`guards` checks it);
     # None: exercises.yaml beside this file, needed only when something names an exercise
     exercise_library: str | None = None
     disclaimer: Said  # not medical advice; shown in every report

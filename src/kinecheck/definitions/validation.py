@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kinecheck.definitions import yamlsource
 from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
+from kinecheck.definitions.guards import check_model, kind_of, safe_resolve
 from kinecheck.definitions.loading import (
     default_rules_path,
     iter_definition_files,
@@ -16,7 +17,6 @@ from kinecheck.definitions.loading import (
 )
 from kinecheck.definitions.questionnaire import Questionnaire
 from kinecheck.definitions.rules import RuleSet
-from kinecheck.definitions.screening import check_model, kind_of, safe_resolve
 from kinecheck.errors import DefinitionError, InputError, Problem, bounded_suggestions
 
 
