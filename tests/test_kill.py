@@ -32,18 +32,11 @@ from kinecheck.quiz.plain import PlainAsker
 from kinecheck.quiz.prompting import TerminalAsker
 from test_prompting import keys_for
 from test_quiz import BASE
+from test_take_e2e import WITH_TESTS
 from test_take_matches_assess import DEFS, asked_in_order, plain_line
 
 KINECHECK = str(Path(sys.executable).parent / "kinecheck")
-SELF_TESTS: dict[str, Any] = {
-    **BASE,
-    "self_tests": "yes",
-    "knee_to_wall_left_cm": 8.5,
-    "knee_to_wall_right_cm": None,
-    "balance_left_s": 30,
-    "balance_right_s": 25,
-    "thomas_test": "above_horizontal",
-}
+SELF_TESTS: dict[str, Any] = WITH_TESTS  # the path with the three self-tests
 CALF: dict[str, Any] = {**BASE, "red_flags": ["calf_swelling"], "chest_symptoms": "no"}
 CALF_FROM = asked_in_order(CALF).index("red_flags")  # the answers before it are pre-filled
 # between two words on screen: blanks, line breaks, or the terminal's escape sequences
