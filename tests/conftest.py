@@ -75,3 +75,60 @@ def pytest_terminal_summary(
         f"{total:>8} examples in {spent:6.1f} s  (seed {plan.seed}; replay: "
         f"{fuzzing.SEED_ENV}={plan.seed}; longer: pytest -m fuzz, {fuzzing.SECONDS_ENV}=N)"
     )
+
+
+# -- clinic databases: every storage test runs on SQLite and on PostgreSQL ----------------------
+
+PG_ENV = "KINECHECK_TEST_PG"  # an admin URL (.ci/postgres prints it); CI sets it
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(
+            f"{PG_ENV} is not set: in CI the clinic tests must run on PostgreSQL too "
+            "(.ci/run starts a server with .ci/postgres)",
+            pytrace=False,
+        )
+    pytest.skip('no PostgreSQL server: run `eval "$(bash .ci/postgres)"` to test on one')
+    return None
+
+
+@pytest.fixture
+def pg_url() -> object:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards); its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin_url = _pg_admin_url()
+    assert admin_url is not None
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"kc_test_{uuid.uuid4().hex[:16]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    """A new SQLite database file in a private folder of the test's own; its URL."""
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    return f"sqlite:///{tmp_path / 'clinic' / 'clinic.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each clinic storage test runs twice: on an SQLite file and on a PostgreSQL database."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(name))

@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from kinecheck.cli import clinic as _clinic
 from kinecheck.cli import definitions as _definitions
 from kinecheck.cli import schema as _schema
 from kinecheck.cli import scoring as _scoring
@@ -50,6 +51,7 @@ app.command("validate", cls=Command)(_definitions.validate)
 app.command("list", cls=Command)(_definitions.list_questionnaires)
 app.command("exercises", cls=Command)(_definitions.exercises)
 app.add_typer(_schema.app, name="schema")
+app.add_typer(_clinic.app, name="clinic")
 
 
 @app.callback(invoke_without_command=True)

@@ -138,6 +138,18 @@ class CompiledScore:
         return sum(item.weight for item in self.items[1:]) + self.items[0].weight
 
 
+@dataclass(frozen=True)
+class SourceBytes:
+    """The bytes of the files the definitions were read from, as their sha256 was taken.
+
+    Kept so a clinic database can store the exact files a session was asked and scored with.
+    """
+
+    questionnaire: bytes
+    rules: bytes
+    library: bytes | None
+
+
 @dataclass(frozen=True, eq=False)
 class Definitions:
     """Everything needed to ask a questionnaire and assess its answers, checked and compiled."""
@@ -155,6 +167,7 @@ class Definitions:
     reasons: tuple[CompiledReason, ...]
     status: tuple[CompiledStatus, ...]
     variants: dict[str, tuple[CompiledVariant, ...]]
+    sources: SourceBytes
 
     # Look-ups derived from the fields above, made once per load rather than once per answer set.
     @cached_property

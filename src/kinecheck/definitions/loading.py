@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kinecheck.definitions import cache as defcache
 from kinecheck.definitions import yamlsource
 from kinecheck.definitions.base import DefinitionRef
 from kinecheck.definitions.catalog import DEFINITION_SUFFIXES
-from kinecheck.definitions.compiled import Definitions, symbol_for
+from kinecheck.definitions.compiled import Definitions, SourceBytes, symbol_for
 from kinecheck.definitions.conditions import Condition, ConditionError, Symbol, compile_condition
 from kinecheck.definitions.exercises import ExerciseLibrary
 from kinecheck.definitions.guards import check_model, library_outside, safe_resolve
@@ -306,6 +306,7 @@ def _assemble(
         reasons=compiled.reasons,
         status=compiled.status,
         variants=compiled.variants,
+        sources=SourceBytes(q_src.raw, r_src.raw, None if l_src is None else l_src.raw),
     ), problems
 
 
@@ -346,3 +347,39 @@ def iter_definition_files(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+def definitions_from_sources(sources: SourceBytes, where: str) -> Definitions:
+    """Definitions from the bytes of their files (as a clinic database keeps them).
+
+    `where` names them in messages ("session 12"). The same checks as files on disk get;
+    DefinitionError if the bytes no longer load (a kinecheck too old for them, say).
+    """
+    problems: list[Problem] = []
+    base = Path(f"<{where}>")
+    parts: list[tuple[Any, yamlsource.Source | None]] = []
+    for name, model, raw in (
+        ("questionnaire.yaml", Questionnaire, sources.questionnaire),
+        ("rules.yaml", RuleSet, sources.rules),
+        ("exercises.yaml", ExerciseLibrary, sources.library),
+    ):
+        if raw is None:
+            parts.append((None, None))
+            continue
+        try:
+            source = yamlsource.parse(raw, base / name)
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+            parts.append((None, None))
+            continue
+        parsed, found = check_model(model, source)
+        problems.extend(found)
+        parts.append((parsed, source))
+    (q, q_src), (rules, r_src), (library, l_src) = parts
+    defs = None
+    if q is not None and q_src is not None:
+        defs, found = _assemble(q, rules, library, q_src, r_src, l_src)
+        problems.extend(found)
+    if problems or defs is None:
+        raise DefinitionError(problems or [Problem(f"the definitions of {where} do not load")])
+    return defs

@@ -1,0 +1,8 @@
+"""Placeholder: the clinic audit commands are being written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+COMMANDS: dict[str, Callable[..., Any]] = {}

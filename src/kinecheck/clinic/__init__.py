@@ -1,0 +1,11 @@
+"""Clinic records: clients, intake sessions saved answer by answer, history, audit, export, erase.
+
+Everything here sits on one SQLAlchemy database (`store.open_store`): an owner-only SQLite file
+by default, or a PostgreSQL database a clinic shares. The modules, by job:
+
+- `db`: which database (``--db``, KINECHECK_DB, the default file), its engine and settings;
+- `tables`: the rows kept; `migrations/`: how a database of an older kinecheck is upgraded;
+- `schema`: checks and upgrades a database's schema when it is opened;
+- `store`: an open database, with the clinician's name and one transaction at a time;
+- `audit`: the append-only, hash-chained log of every change and every read.
+"""
