@@ -1,7 +1,7 @@
 """`kinecheck clinic`: client records, intake sessions, reports, history and the audit log.
 
-The commands live in modules by job (clinic_clients, clinic_intake, clinic_history,
-clinic_audit); this one only gathers them under `kinecheck clinic`. Like every command
+The commands live in modules by job (clinic_clients, clinic_intake, clinic_sessions,
+clinic_history, clinic_audit); this one only gathers them under `kinecheck clinic`. Like every command
 module, they import typer only: the database code loads inside the command that runs.
 """
 
@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import typer
 
-from kinecheck.cli import clinic_audit, clinic_clients, clinic_history, clinic_intake
+from kinecheck.cli import (
+    clinic_audit,
+    clinic_clients,
+    clinic_history,
+    clinic_intake,
+    clinic_sessions,
+)
 from kinecheck.cli.common import Command
 
 app = typer.Typer(
@@ -50,7 +56,7 @@ for name, function in clinic_clients.COMMANDS.items():
 for name, function in clinic_audit.COMMANDS.items():
     audit_app.command(name, cls=Command)(function)
 app.add_typer(client_app, name="client")
-for module in (clinic_intake, clinic_history):
+for module in (clinic_intake, clinic_sessions, clinic_history):
     for name, function in module.COMMANDS.items():
         app.command(name, cls=Command)(function)
 app.add_typer(audit_app, name="audit")

@@ -1,4 +1,4 @@
-"""Placeholder: the clinic history commands are being written."""
+"""Placeholder: the clinic history commands (compare, progress) are being written."""
 
 from __future__ import annotations
 
