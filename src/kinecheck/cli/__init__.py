@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from kinecheck.cli import authoring as _authoring
 from kinecheck.cli import clinic as _clinic
 from kinecheck.cli import definitions as _definitions
 from kinecheck.cli import schema as _schema
@@ -50,6 +51,8 @@ app.command("assess", cls=Command)(_scoring.assess)
 app.command("validate", cls=Command)(_definitions.validate)
 app.command("list", cls=Command)(_definitions.list_questionnaires)
 app.command("exercises", cls=Command)(_definitions.exercises)
+app.command("check", cls=Command)(_authoring.check)
+app.command("why", cls=Command)(_authoring.why)
 app.add_typer(_schema.app, name="schema")
 app.add_typer(_clinic.app, name="clinic")
 

@@ -51,6 +51,9 @@ class Decisions:
     reasons: list[Reason]  # highest level first, file order within a level
     level: ReferralLevel
     status: PlanStatus | None  # None: the rules have no plan
+    # what the referral and status rules were decided on: `values`, each finding's level (or
+    # 'none') and `referral_level`; kept so `kinecheck why` shows the values they compared
+    context: Answers
 
 
 def decide(defs: Definitions, answers: Answers) -> Decisions:
@@ -79,7 +82,7 @@ def decide(defs: Definitions, answers: Answers) -> Decisions:
     status: PlanStatus | None = None
     if defs.rules.plan is not None:
         status = next((s.rule.status for s in defs.status if s.condition(context)), "ready")
-    return Decisions(scores, values, scored, fired, level, status)
+    return Decisions(scores, values, scored, fired, level, status, context)
 
 
 def score(compiled: CompiledFinding, answers: Answers) -> Scored:
