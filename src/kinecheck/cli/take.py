@@ -23,7 +23,8 @@ def plain_wanted(flag: bool) -> bool:
     )
 
 
-def _has_terminal() -> bool:
+def has_terminal() -> bool:
+    """True when both standard input and output are a terminal (the prompts need both)."""
     try:
         return sys.stdin.isatty() and sys.stdout.isatty()
     except (AttributeError, ValueError):
@@ -80,7 +81,7 @@ def take(
         _forget(questionnaire)
         return
     use_plain = plain_wanted(plain)
-    if not use_plain and not _has_terminal():
+    if not use_plain and not has_terminal():
         fail(
             "error: `kinecheck take` needs a terminal; use `kinecheck take --plain` to answer "
             f"line by line over a pipe, or `kinecheck assess {questionnaire} --answers FILE`."

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from kinecheck.clinic.tables import AuditDetail, AuditEntry, AuditHead, now
+from kinecheck.clinic.tables import AuditDetail, AuditEntry, AuditHead, insert_if_absent, now
 
 GENESIS = "0" * 64  # the hash the first entry follows
+ERASED = "client.erase"  # the tombstone of an erased client: their entries' details went too
 
 
 def _digest(values: list[Any]) -> str:
@@ -58,10 +59,11 @@ def record(
     The head row is locked (PostgreSQL: FOR UPDATE; SQLite: the transaction holds the write
     lock already), so entries get consecutive ids and one chain, whoever writes at once.
     """
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        db.add(head)
+    head = _locked_head(db)
+    if head is None:  # the very first entry: two first writers must not both insert the head
+        insert_if_absent(db, AuditHead, {"id": 1, "last_id": 0, "last_hash": GENESIS})
+        head = _locked_head(db)
+        assert head is not None
     detail_text = detail_sha = None
     if detail is not None:
         salted = {"salt": secrets.token_hex(16), **detail}
@@ -86,6 +88,10 @@ def record(
     return entry
 
 
+def _locked_head(db: DbSession) -> AuditHead | None:
+    return db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
+
+
 @dataclass
 class Verdict:
     """What `verify` found: how many entries, and every break in the chain."""
@@ -103,6 +109,10 @@ class Verdict:
 def verify(db: DbSession, batch: int = 5_000) -> Verdict:
     """Walk the chain from the first entry, checking ids, hashes, details and the head."""
     verdict = Verdict()
+    # a detail may be missing only where its client was erased; anywhere else it was removed
+    erased = set(
+        db.execute(select(AuditEntry.subject).where(AuditEntry.action == ERASED)).scalars()
+    )
     expected_id, prev = 1, GENESIS
     last_id = 0
     while True:
@@ -119,7 +129,9 @@ def verify(db: DbSession, batch: int = 5_000) -> Verdict:
             verdict.entries += 1
             if entry.id != expected_id:
                 verdict.problems.append(
-                    f"entries {expected_id} to {entry.id - 1} are missing"
+                    f"entry {expected_id} is missing"
+                    if entry.id == expected_id + 1
+                    else f"entries {expected_id} to {entry.id - 1} are missing"
                     if entry.id > expected_id
                     else f"entry {entry.id} is out of order"
                 )
@@ -128,7 +140,10 @@ def verify(db: DbSession, batch: int = 5_000) -> Verdict:
             if entry_hash(entry) != entry.hash:
                 verdict.problems.append(f"entry {entry.id} was changed after it was written")
             if detail is None and entry.detail_sha256 is not None:
-                verdict.details_erased += 1
+                if entry.subject is not None and entry.subject in erased:
+                    verdict.details_erased += 1
+                else:
+                    verdict.problems.append(f"the detail of entry {entry.id} was removed")
             elif detail is not None and (
                 hashlib.sha256(detail.encode()).hexdigest() != entry.detail_sha256
             ):

@@ -4,6 +4,10 @@ The default is an SQLite file in the user data folder, made owner-only (0600, in
 folders) before SQLite ever opens it; `--db URL` or KINECHECK_DB names another, such as a
 PostgreSQL database a clinic shares. A password is never taken from the command line (other
 users can list it) and never shown: messages print the URL without it.
+
+KINECHECK_DB_BUSY_TIMEOUT_MS (milliseconds) shortens or lengthens how long an SQLite write
+waits for another one before "the database is busy"; the tests set it to keep a locked
+database quick to report. Unset, or not a whole number >= 0, it is BUSY_TIMEOUT_MS.
 """
 
 from __future__ import annotations
@@ -23,11 +27,18 @@ DB_ENV = "KINECHECK_DB"
 DB_FILE_NAME = "clinic.db"
 # How long a write waits for another clinician's write to finish before "the database is busy".
 BUSY_TIMEOUT_MS = 15_000
+BUSY_TIMEOUT_ENV = "KINECHECK_DB_BUSY_TIMEOUT_MS"
 SUPPORTED = ("sqlite", "postgresql")
 
 
 class ClinicError(KinecheckError):
     """A clinic command cannot go on: its text says why and what to do (never a password)."""
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for the lock: BUSY_TIMEOUT_MS unless the environment says."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    return int(text) if text.isdigit() else BUSY_TIMEOUT_MS
 
 
 def default_url() -> str:
@@ -85,7 +96,8 @@ def shown(url: str | URL) -> str:
     except Exception:  # not a URL at all: show the part before any '@' only
         text = str(url)
         return text.split("@", 1)[-1] if "@" in text else text
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    # `_replace`, not `set`: URL.set ignores None, so set(password=None) would keep it
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def _password_of(url: str) -> str | None:
@@ -113,8 +125,9 @@ def create_engine(url: URL) -> Engine:
         path = sqlite_path(url)
         if path is not None:
             prepare_sqlite_file(path)
-        engine = sa_create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _sqlite_settings(engine)
+        timeout_ms = busy_timeout_ms()
+        engine = sa_create_engine(url, connect_args={"timeout": timeout_ms / 1000})
+        _sqlite_settings(engine, timeout_ms)
         return engine
     return sa_create_engine(
         url,
@@ -158,11 +171,11 @@ def prepare_sqlite_file(path: Path) -> None:
         )
 
 
-def _sqlite_settings(engine: Engine) -> None:
+def _sqlite_settings(engine: Engine, timeout_ms: int) -> None:
     """WAL, full durability, foreign keys, secure delete; every transaction takes the write lock.
 
     `BEGIN IMMEDIATE` takes the lock at the start: two clinicians writing at once then wait
-    their turn (up to BUSY_TIMEOUT_MS) instead of one failing halfway. `synchronous=FULL`
+    their turn (up to `timeout_ms`) instead of one failing halfway. `synchronous=FULL`
     makes each commit durable: an answer stored is an answer kept through a power cut.
     `secure_delete` overwrites deleted rows, so an erased client leaves nothing readable.
     """
@@ -173,7 +186,7 @@ def _sqlite_settings(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we say BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
         for pragma in (
-            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            f"PRAGMA busy_timeout = {timeout_ms}",
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = FULL",
             "PRAGMA foreign_keys = ON",

@@ -26,6 +26,7 @@ from kinecheck.clinic.tables import (
     DefinitionFile,
     Result,
     Session,
+    insert_if_absent,
     now,
 )
 
@@ -55,24 +56,20 @@ def get_session(db: DbSession, session_id: int) -> Session:
 
 
 def _file_row(db: DbSession, kind: str, ref: DefinitionRef, raw: bytes) -> int:
-    """The id of a stored definition file, storing it first if it is new."""
-    found = db.execute(
-        select(DefinitionFile.id).where(
-            DefinitionFile.kind == kind, DefinitionFile.sha256 == ref.sha256
-        )
-    ).scalar()
-    if found is not None:
-        return found
-    row = DefinitionFile(
-        kind=kind,
-        ref_id=ref.id,
-        version=ref.version,
-        sha256=ref.sha256,
-        text=raw.decode("utf-8"),
+    """The id of a stored definition file, storing it first if it is new.
+
+    Several clinicians may start the first sessions of a new version at once: the file is
+    stored by whichever comes first, and the others find it (`insert_if_absent`).
+    """
+    found = select(DefinitionFile.id).where(
+        DefinitionFile.kind == kind, DefinitionFile.sha256 == ref.sha256
     )
-    db.add(row)
-    db.flush()
-    return row.id
+    row_id = db.execute(found).scalar()
+    if row_id is not None:
+        return row_id
+    values = {"kind": kind, "ref_id": ref.id, "version": ref.version, "sha256": ref.sha256}
+    insert_if_absent(db, DefinitionFile, {**values, "text": raw.decode("utf-8")})
+    return db.execute(found).scalar_one()
 
 
 def store_definitions(db: DbSession, defs: Definitions) -> tuple[int, int, int | None]:

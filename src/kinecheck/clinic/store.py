@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kinecheck.clinic.db import ClinicError, chosen_url, create_engine, parse, shown
+from kinecheck.clinic.db import (
+    ClinicError,
+    busy_timeout_ms,
+    chosen_url,
+    create_engine,
+    parse,
+    shown,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -111,9 +118,10 @@ def _operational(where: str, exc: Exception) -> str:
     reason = first[0] if first else type(exc).__name__
     lowered = reason.lower()
     if "locked" in lowered or "busy" in lowered:
+        seconds = busy_timeout_ms() / 1000
         return (
             f"{where}: the database is busy (another kinecheck is writing and did not finish "
-            "within 15 s); nothing was saved, try again"
+            f"within {seconds:g} s); nothing was saved, try again"
         )
     if "password" in lowered or "authentication" in lowered:
         return (

@@ -8,6 +8,7 @@ text, exactly as the engine made them, and never parsed by the database.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Session as DbSession
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
@@ -54,6 +56,23 @@ def now() -> datetime:
 
 class Base(DeclarativeBase):
     """The tables of a clinic database."""
+
+
+def insert_if_absent(db: DbSession, model: type[Base], values: dict[str, Any]) -> None:
+    """Insert a row unless one with the same unique key is there already.
+
+    For a row two writers may both find missing at the same moment (the audit head, a
+    definition file): on PostgreSQL the later insert waits for the first to commit, then does
+    nothing, where a plain INSERT would fail that writer's whole transaction.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        db.execute(pg_insert(model).values(values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        db.execute(sqlite_insert(model).values(values).on_conflict_do_nothing())
 
 
 class DefinitionFile(Base):

@@ -94,7 +94,7 @@ def take(opts: Options, asker: Asker) -> int:
     keeper = SessionKeeper(defs, asker)
     quiz = Quiz(defs, asker, start, on_change=keeper.keep)  # saved before it is echoed
     try:
-        with _hang_up_is_ctrl_c():
+        with hang_up_is_ctrl_c():
             answers = quiz.run(notes)
     except QuizStopped as stop:
         return stopped(defs, stop, opts)
@@ -143,7 +143,7 @@ class SessionKeeper:
         try:
             sessions.delete(self.defs.questionnaire_ref.id)
         except OSError as exc:
-            _err(
+            err(
                 f"warning: your saved answers in {path} could not be deleted ({_reason(exc)}); "
                 "delete that file yourself"
             )
@@ -179,10 +179,10 @@ def stopped(defs: Definitions, stop: QuizStopped, opts: Options) -> int:
     else:
         kept = "Nothing was answered yet, so nothing was saved."
     if stop.reason == "interrupted":
-        _err(f"\nStopped. {kept}")
+        err(f"\nStopped. {kept}")
         return EXIT_INTERRUPTED
     plain = "" if opts.plain else "without a terminal use `kinecheck take --plain`, or "
-    _err(
+    err(
         f"error: the input ended before the quiz was finished. {kept[:-1]}; {plain}to score a "
         f"complete answers file use `kinecheck assess {shlex.quote(opts.questionnaire)} "
         "--answers FILE`."
@@ -207,11 +207,7 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
                 f"{defs.questionnaire_ref.version}. Your answers were checked again.",
             )
         if restored.dropped:
-            notes.append(
-                "These answers no longer fit and will be asked again: "
-                + "; ".join(restored.dropped)
-                + "."
-            )
+            notes.append(dropped_note(restored.dropped))
         return restored.answers, notes
     notes = []
     if sessions.exists(qid):
@@ -222,9 +218,9 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
         )
     if opts.answers is None:
         return {}, notes
-    checked = _prefill(defs, opts.answers)
+    checked = prefill(defs, opts.answers)
     for warning in checked.warnings:
-        _err(f"warning: {warning}")
+        err(f"warning: {warning}")
     notes.append(
         f"{len(checked.answers)} answers were filled in from {opts.answers}; "
         "only the missing ones are asked."
@@ -232,7 +228,12 @@ def starting_answers(defs: Definitions, opts: Options) -> tuple[dict[str, Any], 
     return checked.answers, notes
 
 
-def _prefill(defs: Definitions, path: Path) -> Any:
+def dropped_note(dropped: list[str]) -> str:
+    """What to say about saved answers that the re-check dropped (question ids and reasons)."""
+    return "These answers no longer fit and will be asked again: " + "; ".join(dropped) + "."
+
+
+def prefill(defs: Definitions, path: Path) -> Any:
     """Read and check a pre-fill file (partial answers are fine; wrong ones are errors)."""
     from kinecheck.scoring.answers_files import check_file, read_answers
 
@@ -297,7 +298,7 @@ def _save_from_menu(report: Report, asker: Asker) -> int:
         except EOFError:
             return EXIT_OK
         except KeyboardInterrupt:
-            _err("\nThe report was not saved.")
+            err("\nThe report was not saved.")
             return EXIT_INTERRUPTED
         try:
             _write(report, path, choice.fmt, replace=replace)
@@ -325,7 +326,8 @@ def _write(report: Report, path: Path, fmt: str, *, replace: bool) -> None:
     print(f"Report saved to {path} (readable only by you).")
 
 
-def _err(message: str) -> None:
+def err(message: str) -> None:
+    """A line on standard error, where a terminal already gone (hang-up) is no reason to fail."""
     with contextlib.suppress(OSError):  # the terminal may already be gone (hang-up)
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
@@ -336,7 +338,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def _hang_up_is_ctrl_c() -> Iterator[None]:
+def hang_up_is_ctrl_c() -> Iterator[None]:
     """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves the answers like Ctrl-C."""
     wanted = [getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
     previous = {sig: signal.signal(sig, _raise_interrupt) for sig in wanted}
