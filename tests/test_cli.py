@@ -455,7 +455,7 @@ def test_list_shows_knee_pain_with_title_and_version() -> None:
     assert result.code == 0, result
     assert result.stdout.split() == [
         "knee-pain",
-        "1.0.0",
+        "1.0.1",
         *["Knee", "pain", "and", "a", "stiff", "hip", "or", "ankle"],
     ]
 

@@ -107,7 +107,7 @@ def test_the_installed_wheel_works_from_any_folder(tmp_path: Path) -> None:
 
     kinecheck = bin_dir / "kinecheck"
     listed = _run([kinecheck, "list"], elsewhere, env)
-    assert listed.split()[:2] == ["knee-pain", "1.0.0"]
+    assert listed.split()[:2] == ["knee-pain", "1.0.1"]
 
     report = json.loads(
         _run(

@@ -16,9 +16,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from kinecheck.definitions import yamlsource
 from kinecheck.errors import Problem, closest, did_you_mean
+from kinecheck.numbers import number_text
 
 M = TypeVar("M")
 _UNKNOWN_FIELD = ("extra_forbidden", "unexpected_keyword_argument")
+# Fields of number questions only: on another question they are misplaced, not misspelt.
+_NUMBER_ONLY = ("smallest_real_change", "better")
 
 
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
@@ -79,6 +82,15 @@ def _problem_from_pydantic(model: type[Any], source: yamlsource.Source, err: Any
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     last = loc[-1] if loc else ""
+    # a question's loc ends in its type (the union's tag), then the field
+    on_question = "questions" in loc and len(loc) >= 2 and isinstance(loc[-2], str)
+    if kind in _UNKNOWN_FIELD and last in _NUMBER_ONLY and on_question:
+        return source.problem(
+            loc,
+            f"'{last}' applies only to integer, number and scale questions (and scores), "
+            f"not to a {loc[-2]} question",
+            f"remove the '{last}:' line",
+        )
     if kind in _UNKNOWN_FIELD:
         allowed = _fields_at(model, loc[:-1])
         return source.problem(
@@ -119,7 +131,8 @@ def _problem_from_pydantic(model: type[Any], source: yamlsource.Source, err: Any
     plain = _PLAIN_MESSAGES.get(kind)
     if plain is not None:
         message, hint = plain
-        return source.problem(loc, message.format(value=value, **ctx), hint)
+        bounds = {k: number_text(v) if isinstance(v, float) else v for k, v in ctx.items()}
+        return source.problem(loc, message.format(value=value, **bounds), hint)
     message = str(err["msg"]).removeprefix("Value error, ")
     if kind not in ("value_error",) and not isinstance(value, dict | list):
         shown = repr(value)
@@ -139,6 +152,7 @@ _PLAIN_MESSAGES: dict[str, tuple[str, str | None]] = {
     "bool_type": ("{value!r} is not true or false", "write true or false"),
     "string_type": ("{value!r} is not text", "put the value in quotes"),
     "string_too_short": ("must not be empty", "write some text here"),
+    "greater_than": ("{value!r} is too small: it must be above {gt}", None),
     "greater_than_equal": ("{value!r} is too small: it must be at least {ge}", None),
     "less_than_equal": ("{value!r} is too large: it must be at most {le}", None),
     "string_too_long": ("is too long: at most {max_length} characters", None),

@@ -67,14 +67,28 @@ class YesNo(QuestionBase):
     default: Literal["yes", "no", "not_sure"] | None = None
 
 
+# Which way a measure improves, for judging a change between two sessions.
+Better = Literal["higher", "lower"]
+# The smallest difference between two sessions that is more than measurement error: above 0.
+RealChange = Annotated[float, Check(gt=0)]
+
+
 @model
 class NumberBase(QuestionBase):
-    """A number in a closed range, with a unit shown beside it."""
+    """A number in a closed range, with a unit shown beside it.
+
+    `smallest_real_change` and `better` say how a re-assessment reads a change in the answer
+    (`kinecheck clinic compare`): a difference smaller than the first is "no real change",
+    and the second says whether a real change is for the better. Both come from published
+    figures, so they live in the definitions, never in code.
+    """
 
     min: float
     max: float
     unit: str | None = None
     default: float | None = None
+    smallest_real_change: RealChange | None = None
+    better: Better | None = None
 
     def __post_init__(self) -> None:  # pydantic runs it after checking the fields
         if not all(-math.inf < x < math.inf for x in (self.min, self.max, self.default or 0)):

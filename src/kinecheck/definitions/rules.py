@@ -11,7 +11,7 @@ from dataclasses import field
 from typing import Annotated, Literal
 
 from kinecheck.definitions.base import Check, Id, Strict, model
-from kinecheck.definitions.questionnaire import QuestionnaireId
+from kinecheck.definitions.questionnaire import Better, QuestionnaireId, RealChange
 
 Said = Annotated[str, Check(strip_whitespace=True, min_length=1)]
 FindingLevel = Literal["likely", "possible"]
@@ -195,6 +195,9 @@ class Score(Strict):
     decimals: Annotated[int, Check(ge=0, le=MAX_DECIMALS)] = 0
     range: Range
     bands: list[Band] = field(default_factory=list)
+    # how a re-assessment reads a change in the score, as for a number question
+    smallest_real_change: RealChange | None = None
+    better: Better | None = None
 
 
 @model
