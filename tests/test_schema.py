@@ -49,7 +49,7 @@ from kinecheck.render.schemas import answers_schema
 from kinecheck.scoring.answers import AnswerValidator
 from probe import run_cli
 from strategies import answer_sets, raw_answer_sets
-from test_cases import CASES
+from test_cases import CASES, FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.y*ml"))
@@ -122,9 +122,12 @@ def test_report_schema_names_itself() -> None:
         assert definition["required"] == [p for p in definition["properties"] if p not in optional]
 
 
+def test_every_bundled_case_is_a_knee_pain_case() -> None:
+    assert {file.questionnaire for file in FILES} == {"knee-pain"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_report_of_every_case_is_valid(case: Any) -> None:
-    assert case.questionnaire == "knee-pain"
     errors = schema_errors(report_validator(), report_json(case.answers))
     assert not errors, f"{case}\n" + "\n".join(errors)
 
