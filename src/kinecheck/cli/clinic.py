@@ -1,8 +1,9 @@
 """`kinecheck clinic`: client records, intake sessions, reports, history and the audit log.
 
 The commands live in modules by job (clinic_clients, clinic_intake, clinic_sessions,
-clinic_history, clinic_audit); this one only gathers them under `kinecheck clinic`. Like every command
-module, they import typer only: the database code loads inside the command that runs.
+clinic_history, clinic_audit); this one only gathers them under `kinecheck clinic`. Like
+every command module, they import typer only: the database code loads inside the command
+that runs.
 """
 
 from __future__ import annotations
