@@ -315,6 +315,11 @@ class Comparison:
     changes: list[Change]
     measures: frozenset[str]  # the number questions of the later definitions
 
+    @property
+    def headings(self) -> dict[str, str]:
+        """The groups to show, in order, with their headings (GROUPS)."""
+        return GROUPS
+
     def group_of(self, change: Change) -> str:
         """The GROUPS key a change is shown under: number answers are measures."""
         if change.kind == "answer":

@@ -60,15 +60,13 @@ def _session_words(s: SessionSummary) -> str:
 
 def comparison_text(found: Comparison) -> str:
     """The changes between two sessions, under a heading per group."""
-    from kinecheck.clinic.changes import GROUPS
-
     lines = [
         f"Client {found.after.client_id}: {_session_words(found.before)} compared with "
         f"{_session_words(found.after)}",
     ]
     if not found.changes:
         lines += ["", "No differences between the two sessions."]
-    for group, heading in GROUPS.items():
+    for group, heading in found.headings.items():
         changes = [c for c in found.changes if found.group_of(c) == group]
         if not changes:
             continue
