@@ -111,8 +111,7 @@ def completed_session(
             steps.append({**answers, "free_text": free_text})
         for after in steps:  # each in its own transaction, as the quiz commits them
             with store.transaction() as db:
-                session = sessions.get_session(db, session_id)
-                sessions.record_answers(db, store.actor, session, subject, given, after)
+                sessions.record_answers(db, store.actor, session_id, subject, given, after)
             given = after
         with store.transaction() as db:
             session = sessions.get_session(db, session_id)

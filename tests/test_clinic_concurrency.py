@@ -58,7 +58,7 @@ def intake(url: str, number: int, barrier: Any) -> None:
                     if session_id is None
                     else sessions.get_session(db, session_id)
                 )
-                sessions.record_answers(db, store.actor, session, client.subject, so_far, after)
+                sessions.record_answers(db, store.actor, session.id, client.subject, so_far, after)
                 session_id = session.id
             so_far = after
         assert session_id is not None

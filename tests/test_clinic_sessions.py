@@ -74,7 +74,7 @@ def add_session(
     with open_store(url, CLINICIAN) as store, store.transaction() as db:
         client = sessions.get_client(db, client_id)
         session = sessions.start(db, store.actor, client, defs)
-        sessions.record_answers(db, store.actor, session, client.subject, {}, checked)
+        sessions.record_answers(db, store.actor, session.id, client.subject, {}, checked)
         if complete:
             report = render_json(api.assess(defs, checked))
             sessions.finish(db, store.actor, session, client.subject, report)

@@ -245,15 +245,14 @@ class AnswerKeeper:
         actor = self.store.actor
         try:
             with self.store.transaction() as db:
-                if self.session_id is None:
+                session_id = self.session_id
+                if session_id is None:
                     client = sessions.get_client(db, self.client_id, archived_ok=False)
-                    session = sessions.start(db, actor, client, self.defs)
-                else:
-                    session = sessions.get_session(db, self.session_id)
-                sessions.record_answers(db, actor, session, self.subject, self.stored, answers)
+                    session_id = sessions.start(db, actor, client, self.defs).id
+                sessions.record_answers(db, actor, session_id, self.subject, self.stored, answers)
                 if report_json is not None:
+                    session = sessions.get_session(db, session_id)
                     sessions.finish(db, actor, session, self.subject, report_json)
-                session_id = session.id
         except ClinicError as exc:
             return str(exc)
         self.session_id, self.stored = session_id, dict(answers)
