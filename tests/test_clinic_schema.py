@@ -171,6 +171,9 @@ def test_a_database_holding_foreign_tables_is_refused_unchanged(db_url: str) -> 
     assert "give kinecheck a database of its own" in result.stderr
     assert snapshot(db_url) == before
     assert set(before) == {"patients"}
+    if db_url.startswith("sqlite"):  # not even its journal mode was changed
+        path = sqlite_file(db_url)
+        assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def _files_beside(url: str) -> list[str]:

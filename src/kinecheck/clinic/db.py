@@ -171,8 +171,22 @@ def prepare_sqlite_file(path: Path) -> None:
         )
 
 
+def use_wal(engine: Engine) -> None:
+    """Put an SQLite database in write-ahead-log mode (kept in the file; readers never wait).
+
+    Called once the schema is known to be kinecheck's: the mode is written into the file, and
+    a database that is refused (someone else's) must be left exactly as it was.
+    """
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+        try:
+            raw.cursor().execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
+
+
 def _sqlite_settings(engine: Engine, timeout_ms: int) -> None:
-    """WAL, full durability, foreign keys, secure delete; every transaction takes the write lock.
+    """Full durability, foreign keys, secure delete; every transaction takes the write lock.
 
     `BEGIN IMMEDIATE` takes the lock at the start: two clinicians writing at once then wait
     their turn (up to `timeout_ms`) instead of one failing halfway. `synchronous=FULL`
@@ -187,7 +201,6 @@ def _sqlite_settings(engine: Engine, timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             f"PRAGMA busy_timeout = {timeout_ms}",
-            "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = FULL",
             "PRAGMA foreign_keys = ON",
             "PRAGMA secure_delete = ON",

@@ -23,6 +23,7 @@ from kinecheck.clinic.db import (
     create_engine,
     parse,
     shown,
+    use_wal,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def open_store(db: str | None = None, clinician: str | None = None) -> Store:
     engine = create_engine(url)
     with database_errors(where):
         ensure_current(engine)
+        use_wal(engine)
         actor = clinician.strip() if clinician and clinician.strip() else _default_actor(engine)
     return Store(engine, actor, where)
 
