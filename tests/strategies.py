@@ -8,6 +8,7 @@ questionnaire in order, ask only those whose `when` holds for the answers drawn 
 
     @given(answer_sets(defs))        # {question id: answer}, None = an optional question skipped
     @given(raw_answer_sets(defs))    # the same, as an answers file holds it (skipped ones left out)
+    @given(answer_sets(defs, edges=True))  # numbers often at the rules' cut-offs and the ends
 
 Every set drawn is already in the validator's normal form (multiple choices in choice order,
 whole numbers as int, text stripped), so `check_answers(defs, raw).answers == raw`.
@@ -22,6 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from kinecheck.definitions.compiled import Definitions
+from kinecheck.definitions.lint_space import parse, read
 from kinecheck.definitions.questionnaire import (
     Integer,
     MultiChoice,
@@ -78,26 +80,67 @@ def _text(question: Text) -> st.SearchStrategy[str]:
     return words.map(lambda s: s[: question.max_length].strip()).filter(bool)
 
 
-def answer_for(question: QuestionBase, step: float = NUMBER_STEP) -> st.SearchStrategy[Any]:
-    """A valid (normalised) answer to one question; never None."""
+def answer_for(
+    question: QuestionBase, step: float = NUMBER_STEP, edges: frozenset[float] = frozenset()
+) -> st.SearchStrategy[Any]:
+    """A valid (normalised) answer to one question; never None.
+
+    With `edges` (numbers the conditions compare with), a number is as often one of the valid
+    numbers at and just beside them, or the range's ends, as any number.
+    """
     if isinstance(question, MultiChoice):
         return _multi(question)
     if isinstance(question, SingleChoice | YesNo):
         return st.sampled_from(choice_ids(question))
     if isinstance(question, Integer | Scale):
-        return _whole(question)
-    if isinstance(question, Number):
-        return _typeable(question, step)
-    if isinstance(question, Text):
+        anywhere: st.SearchStrategy[Any] = _whole(question)
+    elif isinstance(question, Number):
+        anywhere = _typeable(question, step)
+    elif isinstance(question, Text):
         return _text(question)
-    raise TypeError(f"no strategy for question type {type(question).__name__}")
+    else:
+        raise TypeError(f"no strategy for question type {type(question).__name__}")
+    near = _near(question, edges, step)
+    return st.one_of(st.sampled_from(near), anywhere) if near else anywhere
 
 
-def answer_sets(defs: Definitions, step: float = NUMBER_STEP) -> st.SearchStrategy[dict[str, Any]]:
+def _near(question: Integer | Number | Scale, edges: frozenset[float], step: float) -> list[Any]:
+    """The range's ends, and each edge within it with the valid numbers a step either side."""
+    if not edges:
+        return []
+    whole = isinstance(question, Integer | Scale)
+    apart = 1 if whole else step
+    found: set[int | float] = set()
+    for edge in {question.min, question.max, *edges}:
+        for x in (edge - apart, edge, edge + apart):
+            x = round(x, 10)
+            if question.min <= x <= question.max and (not whole or float(x).is_integer()):
+                found.add(int(x) if float(x).is_integer() else x)
+    return sorted(found)
+
+
+def condition_numbers(defs: Definitions) -> frozenset[float]:
+    """Every number the conditions of the definitions (questions' and rules') compare with."""
+    conditions = [*defs.when.values()]
+    for finding in defs.findings:
+        conditions += [r.condition for r in finding.rows] + [c.condition for c in finding.caps]
+        conditions += [n.condition for n in finding.notes if n.condition is not None]
+    conditions += [r.condition for r in defs.reasons] + [s.condition for s in defs.status]
+    conditions += [v.condition for vs in defs.variants.values() for v in vs if v.condition]
+    return read([parse(c.source) for c in conditions]).numbers
+
+
+def answer_sets(
+    defs: Definitions, step: float = NUMBER_STEP, *, edges: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
     """Whole valid answer sets in questionnaire order: every applicable question answered,
-    optional ones sometimes skipped (value None), questions that do not apply left out."""
+    optional ones sometimes skipped (value None), questions that do not apply left out.
+
+    With `edges`, numbers are often those the conditions compare with, or just beside them.
+    """
+    near = condition_numbers(defs) if edges else frozenset()
     per_question = {  # built once: building strategies on every draw is slow
-        qid: (st.none() | answer_for(q, step)) if q.optional else answer_for(q, step)
+        qid: (st.none() | answer_for(q, step, near)) if q.optional else answer_for(q, step, near)
         for qid, q in defs.questions.items()
     }
 

@@ -9,12 +9,17 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Literal
 
 # Exit codes, the same for every command (docs/contract.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed: `validate` found problems
 EXIT_BAD_INPUT = 2  # usage, unreadable or invalid answers or definitions; every problem listed
 EXIT_INTERRUPTED = 130  # Ctrl-C (or a closed terminal), after saving progress
+
+# An error makes `validate` fail; a warning (from the linter, `kinecheck.definitions.lint`)
+# fails it only with --strict.
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Problem:
     line: int | None = None
     field: str | None = None
     hint: str | None = None
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = ""
@@ -128,16 +134,41 @@ def afford(work: int) -> bool:
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a misspelled id most probably meant (ignoring case), or None.
 
-    None as well once `bounded_suggestions` says enough ids have been compared.
+    Characters that look alike (l and 1, O and 0) count as the same first, so `parq_l` means
+    `parq_1`, never `parq_7`, which difflib alone scores the same; then the plain likeness,
+    then a candidate of the same length. None as well once `bounded_suggestions` says enough
+    ids have been compared.
     """
     pool = candidates if isinstance(candidates, Collection) else list(candidates)
     if not afford(len(pool)):
         return None
     import difflib  # only once something is misspelt
 
-    by_lower = {str(c).lower(): str(c) for c in pool}
-    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
-    return by_lower[close[0]] if close else None
+    target = str(word).lower()
+    shaped_target = target.translate(_LOOK_ALIKE)
+    plain, shaped = difflib.SequenceMatcher(), difflib.SequenceMatcher()
+    plain.set_seq2(target)
+    shaped.set_seq2(shaped_target)
+    best: tuple[float, float, bool] | None = None
+    found: str | None = None
+    for candidate in pool:
+        text = str(candidate)
+        lower = text.lower()
+        plain.set_seq1(lower)
+        if plain.real_quick_ratio() < SUGGESTION_CUTOFF:
+            continue  # too different in length to be meant (difflib's own first filter)
+        shaped.set_seq1(lower.translate(_LOOK_ALIKE))
+        if shaped.quick_ratio() < SUGGESTION_CUTOFF:  # an upper bound of both ratios
+            continue
+        score = (shaped.ratio(), plain.ratio(), len(lower) == len(target))
+        if max(score[0], score[1]) >= SUGGESTION_CUTOFF and (best is None or score > best):
+            best, found = score, text
+    return found
+
+
+SUGGESTION_CUTOFF = 0.6  # difflib's default: below it, two ids are not worth suggesting
+# Characters a person reads (or types) one for the other: each mapped to one of its group.
+_LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0", "s": "5", "z": "2"})
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

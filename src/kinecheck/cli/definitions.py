@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,16 @@ from kinecheck.errors import EXIT_FAILED
 if TYPE_CHECKING:
     from kinecheck.definitions.exercises import Exercise
     from kinecheck.definitions.rules import RuleSet
+    from kinecheck.definitions.validation import Skipped
+    from kinecheck.errors import Problem
     from kinecheck.render.layout import Layout
+
+
+class ProblemFormat(StrEnum):
+    """How `validate` lists problems."""
+
+    text = "text"
+    json = "json"
 
 
 @friendly_errors
@@ -29,16 +39,31 @@ def validate(
         "Default: every questionnaire kinecheck can find (bundled and KINECHECK_PATH).",
         show_default=False,
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Fail (exit 1) on warnings too, not only on errors."
+    ),
+    fmt: ProblemFormat = typer.Option(
+        ProblemFormat.text,
+        "--format",
+        "-f",
+        help="text (for people) or json (for editors and tools: a list of problems, each "
+        "with file, line, field, severity, message and hint).",
+    ),
 ) -> None:
-    """Check definition files: YAML, fields, ids, conditions and cross-references.
+    """Check definition files: YAML, fields, ids and conditions, then what the rules can do.
 
-    Every problem is listed with its file, line and field. Exit 0 when all is well, 1 when a
-    check failed, 2 when a path does not exist.
+    Every problem is listed with its file, line and field, what is wrong and how to fix it.
+    Errors make the check fail. Warnings (a rule that always fires, a finding with no
+    exercise, an exercise never used...) are listed apart and fail only with --strict.
+    Folders are searched for definitions; example cases in cases/ folders and answers files
+    found beside the definitions are skipped, and listed as skipped.
 
-    Example: kinecheck validate questionnaires/ rules/
+    Exit 0 when all is well, 1 when a check failed, 2 when a path does not exist.
+
+    Example: kinecheck validate --strict questionnaires/ rules/
     """
     from kinecheck.definitions import catalog
-    from kinecheck.definitions.validation import validate_files
+    from kinecheck.definitions.validation import validate as check
 
     if not paths:
         targets = list(catalog.questionnaire_files().values())
@@ -48,20 +73,86 @@ def validate(
         if missing:
             fail("error: " + "; ".join(f"{p}: no such file or folder" for p in missing))
         targets = list(paths)
-    results = validate_files(targets)
-    bad = 0
+    checked = check(targets)
+    if fmt == ProblemFormat.json:
+        failed = _json_report(checked.results, strict)
+    else:
+        failed = _text_report(checked.results, strict)
+        _skipped_report(checked.skipped)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _text_report(results: dict[Path, list[Problem]], strict: bool) -> int:
+    """Each file's status, errors, then warnings apart; the number of files failed."""
+    failed = warned = 0
     for path, problems in results.items():
-        if problems:
-            bad += 1
-            err(f"FAIL {path}")
-            for p in problems:
+        errors = [p for p in problems if p.severity == "error"]
+        warnings = [p for p in problems if p.severity == "warning"]
+        warned += len(warnings)
+        if errors or (strict and warnings):
+            failed += 1
+            err(f"FAIL {path}" + ("" if errors else " (warnings fail with --strict)"))
+            for p in errors:
                 err(f"  {p}")
         else:
-            typer.echo(f"ok   {path}")
-    if bad:
-        err(f"{bad} of {len(results)} file{'s' if len(results) != 1 else ''} failed")
-        raise typer.Exit(EXIT_FAILED)
-    typer.echo(f"all {len(results)} file{'s' if len(results) != 1 else ''} valid")
+            typer.echo(
+                f"ok   {path}" + (f" ({_count(len(warnings), 'warning')})" if warnings else "")
+            )
+        if warnings:
+            err(f"WARN {path}")
+            for p in warnings:
+                err(f"  warning: {p}")
+    total = _count(len(results), "file")
+    also = f", {_count(warned, 'warning')}" if warned else ""
+    if failed:
+        err(f"{failed} of {total} failed{also}")
+    else:
+        typer.echo(f"all {total} valid{also}")
+    return failed
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _json_report(results: dict[Path, list[Problem]], strict: bool) -> int:
+    """Every problem as a JSON list, for editors; the number of files failed."""
+    import json
+
+    listed = [
+        {
+            "file": p.file or str(path),
+            "line": p.line,
+            "field": p.field,
+            "severity": p.severity,
+            "message": p.message,
+            "hint": p.hint,
+        }
+        for path, problems in results.items()
+        for p in problems
+    ]
+    typer.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    failing = ("error", "warning") if strict else ("error",)
+    return sum(any(p.severity in failing for p in ps) for ps in results.values())
+
+
+def _skipped_report(skipped: Sequence[Skipped]) -> None:
+    """Files found in folders that hold no definitions: what each is, and what checks it."""
+    cases: dict[Path, int] = {}
+    for s in skipped:
+        if s.what == "example cases":
+            cases[s.path.parent] = cases.get(s.path.parent, 0) + 1
+        else:
+            err(
+                f"skip {s.path}: {s.what}, not a definition "
+                "(`kinecheck assess QUESTIONNAIRE --answers FILE` checks it)"
+            )
+    for folder, n in cases.items():
+        err(
+            f"skip {folder}{os.sep} ({_count(n, 'file')}): example cases, not definitions "
+            "(`kinecheck check` runs them)"
+        )
 
 
 @friendly_errors

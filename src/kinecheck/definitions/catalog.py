@@ -13,6 +13,9 @@ from pathlib import Path
 from kinecheck.errors import InputError, did_you_mean
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")  # what a definition (or answers) file may be
+# Example cases (`kinecheck check`) live in folders of this name, beside the rules: never
+# definitions, so `kinecheck validate` skips them.
+CASES_FOLDER = "cases"
 
 
 def bundled_root() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -122,6 +123,12 @@ class Checker:
                 return Typed(lambda a: True, "bool")
             if name in ("false", "False"):
                 return Typed(lambda a: False, "bool")
+            if name in self.all_choices:  # `parq_4 == yes`: a choice id written without quotes
+                raise ConditionError(
+                    f"unknown name '{name}'",
+                    f"'{name}' is a choice id: quote it, as in {self._quoted_name(node)}",
+                    name=name,
+                )
             raise ConditionError(
                 f"unknown name '{name}'",
                 did_you_mean(name, self.symbols) or _names_hint(self.symbols),
@@ -131,6 +138,15 @@ class Checker:
         # a C-level `a.get(name)`: no Python frame per lookup (conditions run per answer set)
         fn: Fn = operator.methodcaller("get", name)
         return Typed(fn, sym.kind, sym.choices, name=name)
+
+    def _quoted_name(self, node: ast.Name) -> str:
+        """The comparison with this bare name in quotes (`parq_4 == 'yes'`), or the name."""
+        quoted = f"'{node.id}'"
+        start = node.col_offset
+        if self.text[start : start + len(node.id)] != node.id:  # offsets count UTF-8 bytes
+            return quoted
+        before = re.search(r"[A-Za-z_]\w*\s*(?:==|!=)\s*$", self.text[:start])
+        return (before.group(0) if before else "") + quoted
 
     def _Constant(self, node: ast.Constant) -> Typed:
         value = node.value

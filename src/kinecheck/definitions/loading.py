@@ -7,7 +7,6 @@ what was probably meant. All problems of all files are collected before anything
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -330,23 +329,6 @@ def default_rules_path(questionnaire_path: Path, questionnaire_id: str) -> Path:
             if candidate.is_file():
                 return candidate
     return root / "rules" / f"{questionnaire_id}.yaml"
-
-
-def iter_definition_files(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and YAML/JSON files inside folders named (sorted, recursive)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix in DEFINITION_SUFFIXES and "cases" not in p.relative_to(path).parts
-                )
-            )
-        else:
-            out.append(path)
-    return out
 
 
 def definitions_from_sources(sources: SourceBytes, where: str) -> Definitions:

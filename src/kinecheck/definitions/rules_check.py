@@ -70,8 +70,34 @@ class _Checker:
         try:
             return compile_condition(text, names, self.all_choices)
         except ConditionError as exc:
-            self.problem(loc, exc.message, exc.hint)
+            self.problem(loc, *self._misplaced(exc, names))
             return None
+
+    def _misplaced(self, exc: ConditionError, names: dict[str, Symbol]) -> tuple[str, str | None]:
+        """The error's words, or where a finding's level or the referral level may be named.
+
+        A finding's level is decided after every point row, and the referral level after
+        every reason, so each can be named only by the parts decided after it.
+        """
+        name = exc.name
+        if name is None or name in names:
+            return exc.message, exc.hint
+        if any(f.id == name for f in self.rules.findings):
+            return (
+                f"'{name}' is a finding: its level ('none', 'possible' or 'likely') may be named "
+                "only in referral reasons (referral.reasons) and plan status rules "
+                "(plan.status), which are decided after the findings",
+                "in a point row, cap, note or variant name the questions or scores instead",
+            )
+        if name == "referral_level":
+            findings = any(s.description == "finding" for s in names.values())
+            return (
+                "'referral_level' may be named only in plan status rules (plan.status), which "
+                "are decided after the referral",
+                f"name the {'findings, ' if findings else ''}questions or scores it is decided "
+                "on instead",
+            )
+        return exc.message, exc.hint
 
     def unknown_exercise(self, loc: Loc, exercise_id: str) -> bool:
         """Report an exercise id the library does not have (when there is a library)."""

@@ -24,7 +24,7 @@ from kinecheck.errors import AnswersError, DefinitionError, InputError, Problem
 if TYPE_CHECKING:
     from kinecheck.definitions.compiled import Definitions
 
-CASES_FOLDER = "cases"  # case files live in a folder of this name, beside the rules
+CASES_FOLDER = catalog.CASES_FOLDER  # case files live in a folder of this name, beside the rules
 FILE_KEYS = ("questionnaire", "cases")
 CASE_KEYS = ("name", "why", "answers", "expect")
 Loc = tuple[str | int, ...]
