@@ -50,6 +50,21 @@ def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     assert imported(modules_after(*args), HEAVY_FOR_HELP) == []
 
 
+def test_help_lists_the_clinic_without_loading_its_commands() -> None:
+    output, modules = run_cli("--help")
+    assert "clinic     Clinic records for professionals" in output
+    assert imported(modules, ("kinecheck.cli.clinic", "sqlalchemy")) == []
+
+
+def test_the_clinic_help_loads_the_clinic_commands_but_no_database() -> None:
+    output, modules = run_cli("clinic", "--help")
+    for command in ("client", "intake", "sessions", "report", "compare", "progress", "audit"):
+        assert f"  {command} " in output
+    assert "kinecheck.cli.clinic_intake" in modules
+    assert "completion" not in output  # built on its own, it keeps the root's settings
+    assert imported(modules, ("sqlalchemy", "kinecheck.clinic")) == []
+
+
 @pytest.mark.parametrize(
     "args",
     [

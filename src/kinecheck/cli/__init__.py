@@ -7,21 +7,66 @@ command that needs it, so `kinecheck --help` starts fast.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from kinecheck.cli import authoring as _authoring
-from kinecheck.cli import clinic as _clinic
 from kinecheck.cli import definitions as _definitions
 from kinecheck.cli import schema as _schema
 from kinecheck.cli import scoring as _scoring
 from kinecheck.cli import take as _take
-from kinecheck.cli.common import Command
+from kinecheck.cli.common import CLINIC_SUMMARY, Command
 from kinecheck.definitions.defaults import default_questionnaire
+
+
+class LazyRoot(TyperGroup):
+    """The root command, which loads `kinecheck clinic` only when that is what runs.
+
+    The clinic's fifteen commands cost `kinecheck --help` about 10 ms to import and build
+    (benchmarks/bench_startup.py: 9.0x `python -c pass`, against a budget of 8x), so the
+    root lists `clinic` with its summary and builds it on first use (click's lazy group).
+    """
+
+    LAZY = {"clinic": ("kinecheck.cli.clinic", CLINIC_SUMMARY)}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The eager commands, then the lazy ones."""
+        eager = super().list_commands(ctx)
+        return [*eager, *(name for name in self.LAZY if name not in eager)]
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        """A command; a lazy one is imported and built the first time it is asked for."""
+        if name in self.LAZY and name not in self.commands:
+            import importlib
+
+            module = importlib.import_module(self.LAZY[name][0])
+            command = typer.main.get_command(module.app)
+            command.name = name
+            self.commands[name] = command
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """List every command; the lazy ones by their summary, without loading them."""
+        stubs = {
+            name: TyperCommand(name=name, help=summary)
+            for name, (_, summary) in self.LAZY.items()
+            if name not in self.commands
+        }
+        self.commands.update(stubs)
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            for name in stubs:
+                del self.commands[name]
+
 
 _DEFAULT = default_questionnaire()  # the help names the bundled questionnaire, read from data
 app = typer.Typer(
     name="kinecheck",
+    cls=LazyRoot,
     help=(
         "Self-assessment questionnaires scored by declarative rules.\n\n"
         f"Start with `kinecheck take` for the {_DEFAULT} questionnaire: one question at a "
@@ -54,7 +99,6 @@ app.command("exercises", cls=Command)(_definitions.exercises)
 app.command("check", cls=Command)(_authoring.check)
 app.command("why", cls=Command)(_authoring.why)
 app.add_typer(_schema.app, name="schema")
-app.add_typer(_clinic.app, name="clinic")
 
 
 @app.callback(invoke_without_command=True)

@@ -17,12 +17,11 @@ from kinecheck.cli import (
     clinic_intake,
     clinic_sessions,
 )
-from kinecheck.cli.common import Command
+from kinecheck.cli.common import CLINIC_SUMMARY, Command
 
 app = typer.Typer(
     help=(
-        "Clinic records for professionals: clients, intake sessions saved answer by answer, "
-        "reports to hand over, re-assessment and the audit log.\n\n"
+        f"{CLINIC_SUMMARY}\n\n"
         "Records are kept in an owner-only SQLite file in your data folder, or in a shared "
         "PostgreSQL database (--db or KINECHECK_DB). Every change and every read of a client's "
         "record is written to an append-only audit log."
@@ -36,6 +35,7 @@ app = typer.Typer(
         "See docs/clinic.md for re-assessment, exports, erasure and sharing a database."
     ),
     no_args_is_help=True,
+    add_completion=False,  # as the root: built on its own when it runs (cli.LazyRoot)
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )

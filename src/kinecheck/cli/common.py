@@ -86,3 +86,11 @@ class Command(TyperCommand):
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """The usage pieces without typer's braces."""
         return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
+
+
+# The first line of `kinecheck clinic --help`, also shown by `kinecheck --help`, which lists the
+# clinic commands without loading them (kinecheck.cli.LazyRoot).
+CLINIC_SUMMARY = (
+    "Clinic records for professionals: clients, intake sessions saved answer by answer, "
+    "reports to hand over, re-assessment and the audit log."
+)
