@@ -30,6 +30,7 @@ from kinecheck.clinic.changes import (
     plain,
     yardstick_of,
 )
+from kinecheck.clinic.session_list import FindingShown, ScoreShown, findings_shown, scores_shown
 from kinecheck.clinic.sessions import definitions_of, get_client
 from kinecheck.clinic.tables import COMPLETED, DefinitionFile, Result, Session
 from kinecheck.definitions.questionnaire import NumberBase
@@ -38,25 +39,6 @@ from kinecheck.numbers import number_text
 if TYPE_CHECKING:
     from kinecheck.definitions.compiled import Definitions
     from kinecheck.definitions.questionnaire import Better
-
-
-@dataclass(frozen=True)
-class FindingShown:
-    """A finding of a completed session, at its level."""
-
-    id: str
-    title: str
-    level: str
-
-
-@dataclass(frozen=True)
-class ScoreShown:
-    """A score of a completed session; `value` is None when it was not scored."""
-
-    id: str
-    title: str
-    value: int | float | None
-    band: str | None
 
 
 @dataclass(frozen=True)
@@ -146,14 +128,8 @@ def _entry(
 ) -> SessionEntry:
     """A session as the history shows it: its result's findings, scores and measures."""
     report = report or {}
-    findings = tuple(
-        FindingShown(str(f["id"]), str(f["title"]), str(f["level"]))
-        for f in report.get("findings") or []
-    )
-    scores = tuple(
-        ScoreShown(str(s["id"]), str(s["title"]), s.get("value"), s.get("band"))
-        for s in report.get("scores") or []
-    )
+    findings = tuple(findings_shown(report))
+    scores = tuple(scores_shown(report))
     questions = defs.questions if defs is not None else {}
     measures = {
         qid: value

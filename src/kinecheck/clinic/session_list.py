@@ -9,6 +9,7 @@ fields the list shows.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from kinecheck.clinic.tables import DefinitionFile, Result, Session
 
 
 @dataclass(frozen=True)
-class FindingLevelShown:
+class FindingShown:
     """A finding of a session's report, and the level the rules gave it."""
 
     id: str
@@ -53,7 +54,7 @@ class SessionLine:
     started: datetime
     finished: datetime | None
     referral: str | None  # the referral level; None while in progress
-    findings: list[FindingLevelShown]
+    findings: list[FindingShown]
     scores: list[ScoreShown]
 
     def as_json(self) -> dict[str, Any]:
@@ -64,6 +65,19 @@ class SessionLine:
         return data
 
 
+def findings_shown(report: Mapping[str, Any]) -> list[FindingShown]:
+    """The findings of a stored report (its JSON, the contract), at their levels."""
+    return [FindingShown(f["id"], f["title"], f["level"]) for f in report.get("findings") or ()]
+
+
+def scores_shown(report: Mapping[str, Any]) -> list[ScoreShown]:
+    """The scores of a stored report (none when its rules declare none)."""
+    return [
+        ScoreShown(s["id"], s["title"], s["value"], s["max"], s["band"])
+        for s in report.get("scores") or ()
+    ]
+
+
 def _line(row: Any) -> SessionLine:
     """A list line from a joined row: session, questionnaire id and version, report JSON."""
     session, questionnaire, version, report_json = row
@@ -71,11 +85,7 @@ def _line(row: Any) -> SessionLine:
     if report_json is not None:
         report = json.loads(report_json)
         referral = report["referral"]["level"]
-        findings = [FindingLevelShown(f["id"], f["title"], f["level"]) for f in report["findings"]]
-        scores = [
-            ScoreShown(s["id"], s["title"], s["value"], s["max"], s["band"])
-            for s in report.get("scores") or ()
-        ]
+        findings, scores = findings_shown(report), scores_shown(report)
     return SessionLine(
         id=session.id,
         questionnaire=questionnaire,
