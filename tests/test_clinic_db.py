@@ -201,6 +201,9 @@ def test_a_password_on_the_command_line_is_refused_and_never_shown(tmp_path: Pat
     for url in (
         f"postgresql+psycopg://kc_password:{secret}@127.0.0.1:{free_port()}/clinic",
         f"postgresql://someone:{secret}@db.example.org/clinic",
+        # libpq takes it as a query parameter too
+        f"postgresql+psycopg://someone@127.0.0.1:{free_port()}/clinic?password={secret}",
+        f"postgresql://someone@db.example.org/clinic?sslmode=require&sslpassword={secret}",
     ):
         result = client_list(url)
         assert result.code == 2, result
@@ -244,6 +247,17 @@ def test_a_wrong_password_is_refused_and_never_shown(pg_role_database: RoleDatab
     assert result.code == 2, result
     assert "the server refused the login" in result.stderr
     assert "~/.pgpass" in result.stderr
+    assert wrong not in result.output
+    assert pg_role_database.url in result.stderr, "the URL is shown, without its password"
+
+
+def test_a_password_in_the_query_of_kinecheck_db_is_never_shown(
+    pg_role_database: RoleDatabase,
+) -> None:
+    wrong = f"wrong-{uuid.uuid4().hex}"
+    result = client_list(None, env={DB_ENV: f"{pg_role_database.url}?password={wrong}"})
+    assert result.code == 2, result
+    assert "the server refused the login" in result.stderr
     assert wrong not in result.output
     assert pg_role_database.url in result.stderr, "the URL is shown, without its password"
 

@@ -29,6 +29,8 @@ DB_FILE_NAME = "clinic.db"
 BUSY_TIMEOUT_MS = 15_000
 BUSY_TIMEOUT_ENV = "KINECHECK_DB_BUSY_TIMEOUT_MS"
 SUPPORTED = ("sqlite", "postgresql")
+# Query parameters of a URL that carry a secret (libpq reads a password there too).
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 class ClinicError(KinecheckError):
@@ -97,16 +99,26 @@ def shown(url: str | URL) -> str:
         text = str(url)
         return text.split("@", 1)[-1] if "@" in text else text
     # `_replace`, not `set`: URL.set ignores None, so set(password=None) would keep it
-    return parsed._replace(password=None).render_as_string(hide_password=False)
+    hidden = parsed._replace(password=None)
+    secret_keys = [key for key in hidden.query if key.lower() in SECRET_QUERY_KEYS]
+    if secret_keys:  # libpq also takes the password as ?password=
+        hidden = hidden.difference_update_query(secret_keys)
+    return hidden.render_as_string(hide_password=False)
 
 
 def _password_of(url: str) -> str | None:
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(url).password
+        parsed = make_url(url)
     except Exception:
         return None
+    if parsed.password:
+        return str(parsed.password)
+    for key, value in parsed.query.items():
+        if key.lower() in SECRET_QUERY_KEYS and value:
+            return str(value)
+    return None
 
 
 def sqlite_path(url: URL) -> Path | None:
