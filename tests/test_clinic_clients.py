@@ -161,6 +161,23 @@ def test_an_unknown_client_is_a_clear_message(db_url: str) -> None:
         assert ran.stdout == ""
 
 
+def test_a_number_beyond_any_id_is_no_client_or_session_not_a_crash(db_url: str) -> None:
+    add_client(db_url, "Ana Silva")
+    huge = "99999999999999999999"  # beyond what SQLite or PostgreSQL can even compare with
+    for command, what in (
+        (["client", "show", huge], "client"),
+        (["client", "show", "0"], "client"),
+        (["sessions", "2147483648"], "client"),
+        (["report", huge], "session"),
+        (["compare", "1", huge], "session"),
+    ):
+        ran = clinic(db_url, *command)
+        assert ran.code == 2, ran
+        assert ran.stderr.startswith(f"error: there is no {what} "), ran
+    ran = clinic(db_url, "audit", "list", "--limit", huge)
+    assert ran.code == 0, ran
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from kinecheck.clinic import audit
 from kinecheck.clinic.sessions import get_client
-from kinecheck.clinic.tables import AuditDetail, AuditEntry, Client
+from kinecheck.clinic.tables import ID_MAX, AuditDetail, AuditEntry, Client
 
 SALT = "salt"  # the key `audit.record` hides each detail's hash behind
 
@@ -69,7 +69,7 @@ def lines(db: DbSession, actor: str, limit: int, client_id: int | None = None) -
     The read is audited after it is made, so the list does not show its own entry.
     """
     subject = get_client(db, client_id).subject if client_id is not None else None
-    query = _query().order_by(AuditEntry.id.desc()).limit(limit)
+    query = _query().order_by(AuditEntry.id.desc()).limit(min(limit, ID_MAX))
     if subject is not None:
         query = query.where(AuditEntry.subject == subject)
     found = [_line(entry, detail, cid) for entry, detail, cid in db.execute(query)]

@@ -20,6 +20,7 @@ from kinecheck.clinic import audit
 from kinecheck.clinic.db import ClinicError
 from kinecheck.clinic.tables import (
     COMPLETED,
+    ID_MAX,
     IN_PROGRESS,
     Answer,
     Client,
@@ -44,7 +45,7 @@ _INSERT_ANSWER = _ANSWERS.insert()
 
 def get_client(db: DbSession, client_id: int, *, archived_ok: bool = True) -> Client:
     """The client with this id; ClinicError when there is none."""
-    client = db.get(Client, client_id)
+    client = db.get(Client, client_id) if 0 < client_id <= ID_MAX else None
     if client is None:
         raise ClinicError(f"there is no client {client_id} (`kinecheck clinic client list`)")
     if client.archived and not archived_ok:
@@ -54,7 +55,7 @@ def get_client(db: DbSession, client_id: int, *, archived_ok: bool = True) -> Cl
 
 def get_session(db: DbSession, session_id: int) -> Session:
     """The session with this id; ClinicError when there is none."""
-    found = db.get(Session, session_id)
+    found = db.get(Session, session_id) if 0 < session_id <= ID_MAX else None
     if found is None:
         raise ClinicError(
             f"there is no session {session_id} (`kinecheck clinic sessions CLIENT` lists them)"

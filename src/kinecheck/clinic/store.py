@@ -111,6 +111,9 @@ def database_errors(where: str) -> Iterator[None]:
         raise ClinicError(f"{where}: the database failed ({kind}); nothing was saved") from None
     except sa_exc.SQLAlchemyError as exc:
         raise ClinicError(f"{where}: {type(exc).__name__}; nothing was saved") from None
+    except OverflowError:  # a number the driver cannot bind (ids are checked before this)
+        too_large = "a number too large for the database"
+        raise ClinicError(f"{where}: {too_large}; nothing was saved") from None
 
 
 def _operational(where: str, exc: Exception) -> str:

@@ -26,6 +26,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
+# The largest id an Integer column holds on both databases (PostgreSQL's is 32-bit): a number
+# beyond it names no client or session (and SQLite cannot even bind past 2**63 - 1).
+ID_MAX = 2**31 - 1
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
