@@ -287,6 +287,11 @@ def test_compare_tells_what_cannot_be_compared(db_url: str) -> None:
     assert refused(str(done_ana), str(done_ana)) == (
         f"error: session {done_ana} was given twice; name two sessions to compare\n"
     )
+    other = stored_session(db_url, ana, lefs(40), api.load(str(LEFS_FILE)))
+    assert refused(str(done_ana), str(other)) == (
+        f"error: sessions {done_ana} and {other} are of different questionnaires "
+        "(knee-pain, lefs); compare two sessions of one questionnaire\n"
+    )
     assert not any(a == "compare.read" for a, _ in audit_actions(db_url))
 
 

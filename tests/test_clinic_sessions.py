@@ -208,6 +208,21 @@ def test_a_note_is_kept_and_audited_without_its_text(db_url: str) -> None:
     assert detail is None or "Stairs" not in detail
 
 
+def test_a_note_or_reason_with_terminal_controls_is_refused(db_url: str) -> None:
+    client = add_client(db_url)
+    session = add_session(db_url, client, DESK_WORKER)
+    for args in (
+        ["note", str(session), "esc\x1b[31mRED"],
+        ["note", str(session), "bidi \u202etxet"],
+        ["override", str(session), "hip_immobility", "likely", "--reason", "r\x1b[2Jclear"],
+    ):
+        run = kc(db_url, *args)
+        assert run.code == 2, run
+        assert "holds control characters; use letters, spaces and punctuation" in run.stderr
+    assert audit_entries(db_url, "note.add") == []
+    assert kc(db_url, "note", str(session), "line one\nline two").code == 0
+
+
 def test_an_override_names_finding_and_level_in_the_audit_but_not_the_reason(
     db_url: str,
 ) -> None:

@@ -138,7 +138,15 @@ class Verdict:
 
 
 def verify(db: DbSession, batch: int = 5_000) -> Verdict:
-    """Walk the chain from the first entry, checking ids, hashes, details and the head."""
+    """Walk the chain from the first entry, checking ids, hashes, details and the head.
+
+    Call it first in its transaction. On PostgreSQL it then reads one snapshot (REPEATABLE
+    READ): under the default READ COMMITTED each statement sees the latest commits, and a
+    clinician's entry committed between reading the entries and the head looked like a
+    removed entry. SQLite's transaction holds the write lock, which is one snapshot already.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     verdict = Verdict()
     # a detail may be missing only where its client was erased; anywhere else it was removed
     erased = set(

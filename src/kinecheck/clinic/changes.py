@@ -334,12 +334,19 @@ def session_comparison(db: DbSession, earlier: Session, later: Session) -> Compa
             f"sessions {earlier.id} and {later.id} belong to different clients; "
             "compare two sessions of one client"
         )
+    first, second = _summary(db, earlier), _summary(db, later)
+    if first.questionnaire != second.questionnaire:
+        raise ClinicError(
+            f"sessions {earlier.id} and {later.id} are of different questionnaires "
+            f"({first.questionnaire}, {second.questionnaire}); compare two sessions of one "
+            "questionnaire"
+        )
     before, after = stored_report(db, earlier), stored_report(db, later)
     defs = definitions_of(db, later)
     measures = frozenset(q.id for q in defs.questions.values() if isinstance(q, NumberBase))
     return Comparison(
-        _summary(db, earlier),
-        _summary(db, later),
+        first,
+        second,
         compare_reports(defs, before, after),
         measures,
     )

@@ -9,6 +9,7 @@ clinical data about the client and stay in their own rows, where erasure can rea
 
 from __future__ import annotations
 
+import unicodedata
 from typing import get_args
 
 from sqlalchemy.orm import Session as DbSession
@@ -40,10 +41,18 @@ def _completed(session: Session, what: str) -> None:
 
 
 def _said(text: str, what: str) -> str:
-    """The text without surrounding blanks; ClinicError when nothing is left."""
+    """The text without surrounding blanks; ClinicError when nothing is left or it has controls.
+
+    Control and format characters (an escape sequence, a right-to-left override) would
+    reach a terminal or a printed report as they are: only line breaks and tabs are kept.
+    """
     cleaned = text.strip()
     if not cleaned:
         raise ClinicError(f"the {what} is empty; write what you want kept")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in cleaned):
+        raise ClinicError(
+            f"the {what} holds control characters; use letters, spaces and punctuation"
+        )
     return cleaned
 
 
