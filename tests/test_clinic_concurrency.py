@@ -95,6 +95,7 @@ def test_concurrent_intakes_lose_nothing(db_url: str) -> None:
                 assert sessions.answers_of(db, session.id) == expected
                 assert sessions.result_of(db, session.id) is not None
             assert db.query(Answer).count() == PROCESSES * ANSWERS
+        with store.transaction() as db:  # verify reads its own snapshot: first in its transaction
             verdict = audit.verify(db)
     finally:
         store.close()
