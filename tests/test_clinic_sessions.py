@@ -95,7 +95,7 @@ class Run:
 
 def kc(url: str, *args: str, cwd: Path | None = None) -> Run:
     """`kinecheck clinic ARGS --db URL` in a subprocess (a password would go by environment)."""
-    env = {**os.environ, "COLUMNS": "100", "KINECHECK_PATH": ""}
+    env = {**os.environ, "COLUMNS": "200", "KINECHECK_PATH": ""}  # a row on one line
     env.pop("FORCE_COLOR", None)
     db_args: tuple[str, ...] = ("--db", url)
     if sa.engine.make_url(url).password:  # --db refuses passwords, as it should

@@ -15,6 +15,7 @@ import typer
 
 GAP = "  "  # between columns
 NONE = "-"  # an empty cell
+MIN_WRAPPED = 16  # a wrapped column keeps at least this many terminal columns
 
 
 def local_time(at: datetime | None) -> str:
@@ -37,11 +38,29 @@ def safe(text: object) -> str:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows under their headers, each column as wide as its widest cell; the last unpadded."""
-    from kinecheck.render.layout import cells
+    """Rows under their headers, each column as wide as its widest cell; the last unpadded.
+
+    When the table is wider than the terminal, its widest column is wrapped within its cell
+    (down to MIN_WRAPPED columns), so a long list of findings stays in its own column
+    instead of the terminal folding each row across the next one's.
+    """
+    import shutil
+
+    from kinecheck.render.layout import cells, wrap
 
     shown = [[safe(cell) for cell in row] for row in [list(headers), *rows]]
     widths = [max(cells(row[i]) for row in shown) for i in range(len(headers))]
+    room = shutil.get_terminal_size((100, 24)).columns - 1
+    wide = max(range(len(widths)), key=lambda i: widths[i])
+    over = sum(widths) + len(GAP) * (len(widths) - 1) - room
+    if over > 0 and widths[wide] > MIN_WRAPPED:
+        widths[wide] = max(MIN_WRAPPED, widths[wide] - over)
     for row in shown:
-        padded = [cell + " " * (widths[i] - cells(cell)) for i, cell in enumerate(row[:-1])]
-        typer.echo(GAP.join([*padded, row[-1]]).rstrip())
+        parts = [[cell] for cell in row]
+        if cells(row[wide]) > widths[wide]:
+            lines = wrap([(row[wide], None)], widths[wide])
+            parts[wide] = [" ".join("".join(p for p, _ in word) for word in line) for line in lines]
+        for n in range(max(len(p) for p in parts)):
+            line = [p[n] if n < len(p) else "" for p in parts]
+            padded = [c + " " * (widths[i] - cells(c)) for i, c in enumerate(line[:-1])]
+            typer.echo(GAP.join([*padded, line[-1]]).rstrip())
