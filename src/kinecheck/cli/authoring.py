@@ -7,13 +7,12 @@ A thin shell: the cases are run by `kinecheck.scoring.cases`, the trace is made 
 from __future__ import annotations
 
 import shutil
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from kinecheck.cli.common import err, friendly_errors
+from kinecheck.cli.common import TextOrJson, err, friendly_errors
 from kinecheck.cli.scoring import QUESTIONNAIRE_ARG
 from kinecheck.errors import EXIT_FAILED
 
@@ -21,11 +20,7 @@ if TYPE_CHECKING:
     from kinecheck.scoring.cases import CaseResult, CheckRun, FileResult
 
 
-class TraceFormat(StrEnum):
-    """What `why` writes: words for people, or the same trace as JSON."""
-
-    text = "text"
-    json = "json"
+TraceFormat = TextOrJson  # text for people, json for scripts (one home: cli.common)
 
 
 @friendly_errors

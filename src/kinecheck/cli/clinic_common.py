@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from kinecheck.cli.common import TextOrJson
 
 if TYPE_CHECKING:
     from kinecheck.clinic.store import Store
@@ -32,11 +33,7 @@ CLINICIAN_OPTION = typer.Option(
 )
 
 
-class ListFormat(StrEnum):
-    """How lists and creations are printed: for people, or JSON for scripts."""
-
-    text = "text"
-    json = "json"
+ListFormat = TextOrJson  # text for people, json for scripts (one home: cli.common)
 
 
 FORMAT_OPTION = typer.Option(

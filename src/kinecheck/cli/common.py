@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -94,3 +95,10 @@ CLINIC_SUMMARY = (
     "Clinic records for professionals: clients, intake sessions saved answer by answer, "
     "reports to hand over, re-assessment and the audit log."
 )
+
+
+class TextOrJson(StrEnum):
+    """--format of the commands that print for people (text) or for scripts and editors (json)."""
+
+    text = "text"
+    json = "json"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from kinecheck.cli.common import err, fail, friendly_errors
+from kinecheck.cli.common import TextOrJson, err, fail, friendly_errors
 from kinecheck.definitions.defaults import default_questionnaire
 from kinecheck.errors import EXIT_FAILED
 
@@ -23,11 +22,7 @@ if TYPE_CHECKING:
     from kinecheck.render.layout import Layout
 
 
-class ProblemFormat(StrEnum):
-    """How `validate` lists problems."""
-
-    text = "text"
-    json = "json"
+ProblemFormat = TextOrJson  # text for people, json for scripts (one home: cli.common)
 
 
 @friendly_errors
