@@ -5,18 +5,19 @@ and prints the median wall time of each and its ratio to `python -c pass`.
 
 Budgets (see README.md): `kinecheck --help` within 8x and
 `kinecheck assess knee-pain --answers examples/desk-worker.yaml` within 20x of `python -c pass`
-on its very first run, with no cache: the row "first run" sets KINECHECK_CACHE=off, so every
-run reads the YAML and validates it with pydantic. The other assess rows use the definitions
+on its very first run, with no cache: the "first run" row gives every run an empty cache
+folder of its own, so every run reads the YAML, validates it with pydantic and writes the
+cache entry, as a new user's first command does. The other assess rows use the definitions
 cache (written by the warm-up run), as every later run does. (The first quiz question is
 timed by bench_take_startup.py.)
 
     python benchmarks/bench_startup.py --runs 21
 
-Python caches compiled modules in __pycache__ unless PYTHONDONTWRITEBYTECODE is set (as in
-some sandboxes), in which case every run compiles kinecheck's own modules again; the script
-says which case it measured. `--pycache DIR` also times the kinecheck commands with a
-byte-code cache in DIR (PYTHONPYCACHEPREFIX, outside the source tree), in the same run, as an
-installed package would start.
+Every command runs from compiled modules, as an installed package does (pip compiles them when
+it installs): the script gives Python a byte-code folder of its own (PYTHONPYCACHEPREFIX, a
+temporary folder unless `--pycache DIR` names one) and fills it in the warm-up run. Without
+that, an environment with PYTHONDONTWRITEBYTECODE set (some sandboxes) would compile
+kinecheck's modules again on every run, and time the compiler.
 """
 
 from __future__ import annotations
@@ -26,14 +27,22 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FRESH_CACHE = "BENCH_FRESH_CACHE_IN"  # in a command's env: a new empty cache folder per run
 
 
 def time_once(cmd: list[str], env: dict[str, str]) -> float:
-    """Wall seconds of one run (output discarded; a failure stops the benchmark)."""
+    """Wall seconds of one run (output discarded; a failure stops the benchmark).
+
+    An env with FRESH_CACHE gets a new, empty cache folder for this run (made before the
+    clock starts).
+    """
+    if FRESH_CACHE in env:
+        env = {**env, "KINECHECK_CACHE_DIR": tempfile.mkdtemp(dir=env[FRESH_CACHE])}
     start = time.perf_counter()
     proc = subprocess.run(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False
@@ -44,57 +53,43 @@ def time_once(cmd: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def byte_code_cached(env: dict[str, str]) -> bool:
-    """True when kinecheck runs from compiled modules: pip compiles an installed package,
-    and an editable checkout keeps __pycache__ unless PYTHONDONTWRITEBYTECODE is set."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("kinecheck.scoring.assess")
-    if spec is None or spec.origin is None:
-        return False
-    if not env.get("PYTHONDONTWRITEBYTECODE"):
-        return True
-    return Path(importlib.util.cache_from_source(spec.origin)).exists()
-
-
 def main() -> None:
     """Time the commands interleaved and print medians and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=21, help="runs of each command (21)")
-    parser.add_argument("--pycache", type=Path, help="cache compiled modules in this folder")
+    parser.add_argument("--pycache", type=Path, help="keep compiled modules in this folder")
     args = parser.parse_args()
 
     python = sys.executable
-    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as scratch:
+        pycache = args.pycache or Path(scratch)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(pycache.resolve())
+        env["KINECHECK_CACHE_DIR"] = str(Path(scratch, "cache"))  # never the user's own cache
+        run(args.runs, env, python, scratch)
+
+
+def run(runs: int, env: dict[str, str], python: str, scratch: str) -> None:
+    """Warm up, time every command `runs` times interleaved, print the table."""
     cli = [python, "-m", "kinecheck"]
     assess = [*cli, "assess", "knee-pain", "--answers", "examples/desk-worker.yaml"]
-    kinecheck_commands = [
-        ("kinecheck --help", [*cli, "--help"], 8),
-        ("kinecheck assess (text)", assess, None),
-        ("kinecheck assess --format json", [*assess, "--format", "json"], None),
+    first_run = {**env, FRESH_CACHE: scratch}
+    commands = [
+        ("python -c pass", [python, "-c", "pass"], env, None),
+        ("kinecheck --help", [*cli, "--help"], env, 8),
+        ("kinecheck assess (text)", assess, env, None),
+        ("kinecheck assess --format json", [*assess, "--format", "json"], env, None),
+        ("kinecheck assess (text), first run, no cache", assess, first_run, 20),
     ]
-    cached = " (byte-code cached)" if byte_code_cached(env) else ""
-    commands = [("python -c pass", [python, "-c", "pass"], env, None)]
-    commands += [(label + cached, cmd, env, target) for label, cmd, target in kinecheck_commands]
-    if args.pycache:
-        cache_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        cache_env["PYTHONPYCACHEPREFIX"] = str(args.pycache.resolve())
-        commands += [
-            (label + " (byte-code cached)", cmd, cache_env, target)
-            for label, cmd, target in kinecheck_commands
-            if not cached
-        ]
-    first_run = {**commands[-1][2], "KINECHECK_CACHE": "off"}
-    commands.append(("kinecheck assess (text), first run, no cache", assess, first_run, 20))
     for _, cmd, cmd_env, _ in commands:  # warm the OS file cache (and the pycache, if any)
         time_once(cmd, cmd_env)
     times: dict[str, list[float]] = {label: [] for label, *_ in commands}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for label, cmd, cmd_env, _ in commands:
             times[label].append(time_once(cmd, cmd_env))
 
     base = statistics.median(times["python -c pass"])
-    print(f"median of {args.runs} interleaved runs")
+    print(f"median of {runs} interleaved runs")
     print(f"{'command':<52}{'median ms':>10}{'vs pass':>9}  target")
     for label, _, _, target in commands:
         median = statistics.median(times[label])

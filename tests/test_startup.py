@@ -109,3 +109,29 @@ def test_the_first_quiz_question_needs_no_pydantic_yaml_or_report_model(tmp_path
     assert (
         imported(modules, ("pydantic", "pydantic_core", "yaml", "kinecheck.scoring.report")) == []
     )
+
+
+def test_the_command_line_still_collects_garbage_cycles() -> None:
+    """Start-up collects in larger steps (cli.GC_STEP) and freezes at the end: cycles made
+    after a command still go, so a long batch or quiz does not keep its garbage."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys, weakref\n"
+        "sys.argv = ['kinecheck', '--version']\n"
+        "from kinecheck.cli import GC_STEP, main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "class Node:\n"
+        "    pass\n"
+        "node = Node(); node.me = node; gone = weakref.ref(node); del node\n"
+        "keep = [[] for _ in range(3 * GC_STEP)]  # new objects: the collector must run\n"
+        "print('collected' if gone() is None else 'kept')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "collected"

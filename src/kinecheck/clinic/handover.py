@@ -116,12 +116,13 @@ class Handover:
 
 def _stored_report(text: str) -> Report:
     """The stored JSON read back into the report model (pydantic checks it on the way)."""
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
+    from kinecheck.definitions.validators import validator
     from kinecheck.scoring.report import Report
 
     try:
-        return TypeAdapter(Report).validate_json(text)
+        return validator(Report).validate_json(text)
     except ValidationError:
         raise ClinicError(
             "the stored report of this session is not a report this kinecheck can read"

@@ -12,9 +12,10 @@ import typing
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from kinecheck.definitions import yamlsource
+from kinecheck.definitions.validators import validator
 from kinecheck.errors import Problem, closest, did_you_mean
 from kinecheck.numbers import number_text
 
@@ -22,17 +23,6 @@ M = TypeVar("M")
 _UNKNOWN_FIELD = ("extra_forbidden", "unexpected_keyword_argument")
 # Fields of number questions only: on another question they are misplaced, not misspelt.
 _NUMBER_ONLY = ("smallest_real_change", "better")
-
-
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[Any]) -> TypeAdapter[Any]:
-    """The validator of a model class, built once (building it is the slow part)."""
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = TypeAdapter(model)
-    return adapter
 
 
 def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None, list[Problem]]:
@@ -48,7 +38,7 @@ def validate_model(model: type[M], source: yamlsource.Source) -> tuple[M | None,
             )
         ]
     try:
-        return _adapter(model).validate_python(source.data), []
+        return validator(model).validate_python(source.data), []
     except ValidationError as exc:
         errors = _drop_misspelt_missing(model, exc.errors())
         return None, [_problem_from_pydantic(model, source, err) for err in errors]

@@ -45,9 +45,9 @@ _NOTHING: JsonSchema = {"not": {}}  # no value is valid (a range no number can b
 
 def report_schema() -> JsonSchema:
     """The JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
-    from pydantic import TypeAdapter
+    from kinecheck.definitions.validators import validator
 
-    generated: JsonSchema = TypeAdapter(Report).json_schema(mode="serialization")
+    generated: JsonSchema = validator(Report).json_schema(mode="serialization")
     for definition in [generated, *generated.get("$defs", {}).values()]:
         if definition.get("type") == "object" and "properties" in definition:
             definition["required"] = list(definition["properties"])
