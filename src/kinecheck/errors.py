@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kinecheck.records import Record, record
+
 # Exit codes, the same for every command (docs/contract.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed: `validate` found problems
@@ -22,8 +24,8 @@ EXIT_INTERRUPTED = 130  # Ctrl-C (or a closed terminal), after saving progress
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class Problem:
+@record
+class Problem(Record):
     """One thing wrong with a definition file or an answers file."""
 
     message: str
@@ -44,8 +46,8 @@ class Problem:
         return text
 
 
-@dataclass(frozen=True)
-class AnswerProblem:
+@record
+class AnswerProblem(Record):
     """One invalid answer: the question, the value given and what is allowed."""
 
     question: str

@@ -9,8 +9,10 @@ become pydantic constraints only when a validator is built.
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, dataclass_transform
+
+from kinecheck.records import Record
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -49,9 +51,8 @@ T = TypeVar("T")
 def model(cls: type[T]) -> type[T]:
     """Make a class a model: a dataclass whose fields are passed by name and never change.
 
-    Equality, repr and the refusal to change a field are `Strict`'s, shared by every model
-    rather than generated per class: dataclasses compiles each generated method with `exec`,
-    and that was most of the time to import the models (the quiz's first question waits on it).
+    Equality, repr and the refusal to change a field are `Strict`'s (`kinecheck.records`),
+    shared by every model rather than generated per class (see there why).
     """
     return dataclass(kw_only=True, eq=False, repr=False)(cls)
 
@@ -71,33 +72,13 @@ def output_model(cls: type[T]) -> type[T]:
 Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
-class Strict:
-    """Base of every model: unknown fields are errors (pydantic) and models never change."""
+class Strict(Record):
+    """Base of every model: unknown fields are errors (pydantic) and models never change.
+
+    Immutability, equality, hash and repr are `Record`'s, shared by every model.
+    """
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        """Each field is set once, by `__init__`; after that a model never changes."""
-        fields: dict[str, Any] = getattr(type(self), "__dataclass_fields__", {})
-        if name in self.__dict__ or name not in fields:
-            raise FrozenInstanceError(f"cannot assign to field '{name}'")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field '{name}'")
-
-    def __eq__(self, other: object) -> bool:
-        """Models are equal when they are of one class and their fields are equal."""
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.__dict__ == other.__dict__
-
-    def __hash__(self) -> int:
-        return hash((self.__class__, *self.__dict__.values()))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
-        return f"{self.__class__.__name__}({fields})"
 
 
 @model

@@ -26,7 +26,6 @@ import os
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +36,7 @@ from kinecheck.definitions.questionnaire import Questionnaire
 from kinecheck.definitions.rules import RuleSet
 from kinecheck.definitions.yamlsource import read_text  # regular files, bounded; no PyYAML
 from kinecheck.errors import InputError
+from kinecheck.records import Record, record
 
 CACHE_ENV = "KINECHECK_CACHE"  # "off" turns the cache off
 FORMAT = 2  # 2: scores, optional rules parts, and a library that may be absent
@@ -48,8 +48,8 @@ MAX_ENTRY_TEXT = "50 MB"
 M = TypeVar("M")
 
 
-@dataclass(frozen=True)
-class FileBytes:
+@record
+class FileBytes(Record):
     """A definition file as read: its path and the bytes its sha256 is taken of.
 
     `raw` is None for an exercise library the rules do without and that was not there: the
@@ -60,8 +60,8 @@ class FileBytes:
     raw: bytes | None
 
 
-@dataclass(frozen=True)
-class Validated:
+@record
+class Validated(Record):
     """The three validated models of a questionnaire and the files they came from."""
 
     questionnaire: Questionnaire

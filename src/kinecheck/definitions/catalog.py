@@ -7,10 +7,10 @@ questionnaire by pointing KINECHECK_PATH at a folder, without touching the packa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from kinecheck.errors import InputError, did_you_mean
+from kinecheck.records import Record, record
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")  # what a definition (or answers) file may be
 # Example cases (`kinecheck check`) live in folders of this name, beside the rules: never
@@ -69,8 +69,8 @@ def resolve(name: str) -> Path:
     )
 
 
-@dataclass(frozen=True)
-class Entry:
+@record
+class Entry(Record):
     """One questionnaire as `kinecheck list` shows it."""
 
     id: str

@@ -24,13 +24,14 @@ from kinecheck.definitions.questionnaire import (
     choice_ids,
 )
 from kinecheck.definitions.rules import Cap, Finding, Reason, RuleSet, Score, StatusRule
+from kinecheck.records import Record, record
 
 if TYPE_CHECKING:  # fractions (and decimal) load only with rules that have scores
     from fractions import Fraction
 
 
-@dataclass(frozen=True)
-class CompiledRow:
+@record
+class CompiledRow(Record):
     """A point row with its compiled condition and the question shown as evidence."""
 
     points: int
@@ -39,8 +40,8 @@ class CompiledRow:
     condition: Condition
 
 
-@dataclass(frozen=True)
-class CompiledCap:
+@record
+class CompiledCap(Record):
     """A cap on a finding's level, with its compiled condition."""
 
     cap: Cap
@@ -57,8 +58,8 @@ class CompiledCap:
         return self.cap.max_level == "possible"
 
 
-@dataclass(frozen=True)
-class CompiledFinding:
+@record
+class CompiledFinding(Record):
     """A finding with compiled point rows, caps and notes."""
 
     finding: Finding
@@ -67,40 +68,40 @@ class CompiledFinding:
     notes: tuple[CompiledNote, ...] = ()
 
 
-@dataclass(frozen=True)
-class CompiledNote:
+@record
+class CompiledNote(Record):
     """A finding's note; no condition means it is always shown."""
 
     text: str
     condition: Condition | None
 
 
-@dataclass(frozen=True)
-class CompiledReason:
+@record
+class CompiledReason(Record):
     """A referral reason with its compiled condition."""
 
     reason: Reason
     condition: Condition
 
 
-@dataclass(frozen=True)
-class CompiledStatus:
+@record
+class CompiledStatus(Record):
     """A plan status rule with its compiled condition."""
 
     rule: StatusRule
     condition: Condition
 
 
-@dataclass(frozen=True)
-class CompiledVariant:
+@record
+class CompiledVariant(Record):
     """One way to pick an exercise's variant; no condition means the fallback."""
 
     variant: str
     condition: Condition | None
 
 
-@dataclass(frozen=True)
-class ScoreItem:
+@record
+class ScoreItem(Record):
     """One item of a score, ready to be read: its weight, and its choices' numbers if a choice.
 
     Numbers are Fractions, so a sum, a mean and the final rounding are exact (62.5 -> 63 and
@@ -122,8 +123,8 @@ class ScoreItem:
         return number if self.reverse_from is None else self.reverse_from - number
 
 
-@dataclass(frozen=True)
-class CompiledScore:
+@record
+class CompiledScore(Record):
     """A score with its items compiled and its numbers exact."""
 
     score: Score
@@ -138,8 +139,8 @@ class CompiledScore:
         return sum(item.weight for item in self.items[1:]) + self.items[0].weight
 
 
-@dataclass(frozen=True)
-class SourceBytes:
+@record
+class SourceBytes(Record):
     """The bytes of the files the definitions were read from, as their sha256 was taken.
 
     Kept so a clinic database can store the exact files a session was asked and scored with.

@@ -7,8 +7,10 @@ the entry point (`conditions`), so none of them imports another's internals.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
+
+from kinecheck.records import Record, record
 
 Kind = Literal["number", "choice", "multi", "text", "bool", "str", "strlist"]
 Answers = Mapping[str, Any]
@@ -29,8 +31,8 @@ MAX_NUMBER = 10**MAX_NUMBER_EXPONENT
 MAX_NUMBER_TEXT = f"10^{MAX_NUMBER_EXPONENT}"
 
 
-@dataclass(frozen=True)
-class Symbol:
+@record
+class Symbol(Record):
     """What a name in a condition stands for: its kind and, for choices, the ids it accepts."""
 
     kind: Literal["number", "choice", "multi", "text"]
@@ -48,8 +50,8 @@ class ConditionError(ValueError):
         self.name = name  # the unknown name, when that is what is wrong
 
 
-@dataclass(frozen=True)
-class Condition:
+@record
+class Condition(Record):
     """A compiled condition: call it with answers to get True or False."""
 
     source: str
@@ -61,8 +63,8 @@ class Condition:
         return self.evaluate(answers)
 
 
-@dataclass(frozen=True)
-class Typed:
+@record
+class Typed(Record):
     """A checked part of a condition: the closure that computes it, and what kind it is."""
 
     fn: Fn

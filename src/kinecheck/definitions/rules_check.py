@@ -9,7 +9,7 @@ and line, so one run lists them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kinecheck.definitions import yamlsource
 from kinecheck.definitions.compiled import (
@@ -28,14 +28,15 @@ from kinecheck.definitions.exercises import ExerciseLibrary
 from kinecheck.definitions.questionnaire import MultiChoice, Questionnaire, choice_ids
 from kinecheck.definitions.rules import REFERRAL_ORDER, RuleSet
 from kinecheck.errors import Problem, did_you_mean
+from kinecheck.records import Record, record
 
 FINDING_VALUES = frozenset({"none", "possible", "likely"})
 PLAN_STATUSES = ("ready", "after_clearance", "withheld")
 Loc = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class CompiledRules:
+@record
+class CompiledRules(Record):
     """The compiled parts of a rules file, ready for `assess`."""
 
     scores: tuple[CompiledScore, ...] = ()

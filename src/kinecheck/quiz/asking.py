@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from kinecheck.numbers import number_text
+from kinecheck.records import Record, record
 
 Kind = Literal["single", "multi", "yes_no", "number", "text"]
 Verdict = Callable[[Any], tuple[Any, "str | None"]]
@@ -23,8 +24,8 @@ def _keep_nothing(value: Any) -> None:
     """What `Check.keep` does when no quiz records the answer (a prompt shown on its own)."""
 
 
-@dataclass(frozen=True)
-class Check:
+@record
+class Check(Record):
     """What a front end does with what was typed: check it, then keep it before echoing it.
 
     `check(raw)` returns the normalised answer and None, or None and the reason it is refused;
@@ -60,8 +61,8 @@ BACK: Any = _Back()
 BACK_WORDS = frozenset({"back", "b", "<"})
 
 
-@dataclass(frozen=True)
-class Option:
+@record
+class Option(Record):
     """One choice as shown: its id (the answer), its words and optional help."""
 
     id: str
@@ -70,8 +71,8 @@ class Option:
     exclusive: bool = False
 
 
-@dataclass(frozen=True)
-class Prompt:
+@record
+class Prompt(Record):
     """One question, ready to show: wording, choices or range, default, and where we are."""
 
     id: str
@@ -133,8 +134,8 @@ class Prompt:
         return str(value)
 
 
-@dataclass(frozen=True)
-class Intro:
+@record
+class Intro(Record):
     """What is said once before the first question."""
 
     title: str
@@ -143,8 +144,8 @@ class Intro:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ReviewRow:
+@record
+class ReviewRow(Record):
     """One line of the summary shown before scoring."""
 
     id: str

@@ -14,16 +14,19 @@ with hanging indents, measured in terminal cells (`kinecheck.render.text`).
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import questionary
-from prompt_toolkit import print_formatted_text
+from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.keys import Keys
+from prompt_toolkit.renderer import print_formatted_text
+from prompt_toolkit.styles import BaseStyle, default_ui_style, merge_styles
 from questionary.constants import INDICATOR_UNSELECTED
 from questionary.prompts.common import InquirerControl
 
@@ -83,11 +86,27 @@ def wrapped(text: str, first: str = "", rest: str = "", room: int | None = None)
     return "\n".join("".join(t for _, t in line) for line in lines)
 
 
+@functools.cache
+def _style() -> BaseStyle:
+    """prompt_toolkit's default style with ours on top, merged once per process.
+
+    prompt_toolkit's own `print_formatted_text` merges and parses its default styles afresh on
+    every call, about a millisecond each time: a dozen lines are printed before the first
+    question (benchmarks/bench_take_startup.py). Printed with a style merged once, a line
+    costs a few microseconds and looks the same.
+    """
+    return merge_styles([default_ui_style(), STYLE])
+
+
 def _print(lines: list[Fragments]) -> None:
+    """Styled lines to the terminal (between prompts: no prompt is running)."""
     joined: Fragments = []
-    for n, line in enumerate(lines):
-        joined += [("", "\n")] * bool(n) + line
-    print_formatted_text(FormattedText(joined), style=STYLE)
+    for line in lines:
+        joined += [*line, ("", "\n")]
+    output = get_app_session().output
+    depth = output.get_default_color_depth()  # 1 bit (no colour) when NO_COLOR is set
+    print_formatted_text(output, FormattedText(joined), _style(), color_depth=depth)
+    output.flush()
 
 
 def say(text: str, style: str = "", indent: str = "") -> None:

@@ -13,7 +13,6 @@ import shlex
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from kinecheck.fileio import FileExists, check_target, write_atomic
 from kinecheck.quiz import sessions
 from kinecheck.quiz.asking import Asker
 from kinecheck.quiz.loop import Quiz, QuizStopped
+from kinecheck.records import Record, record
 from kinecheck.render.formats import FORMAT_BY_SUFFIX
 from kinecheck.scoring.answers import AnswerValidator
 
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from kinecheck.scoring.report import Report
 
 
-@dataclass(frozen=True)
-class Options:
+@record
+class Options(Record):
     """What the person asked for on the command line."""
 
     questionnaire: str

@@ -6,11 +6,11 @@ heavy is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kinecheck.records import Record, record
 
 
-@dataclass(frozen=True)
-class OutputFormat:
+@record
+class OutputFormat(Record):
     """One way to write a report."""
 
     name: str  # as `--format` takes it

@@ -7,11 +7,11 @@ Because a `when` may only name earlier questions, one pass in order is enough.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kinecheck.definitions.compiled import Definitions
 from kinecheck.definitions.questionnaire import QuestionBase
+from kinecheck.records import Record, record
 from kinecheck.scoring.decisions import plan_withheld
 
 
@@ -61,8 +61,8 @@ def previous_question(defs: Definitions, answers: Mapping[str, Any]) -> str | No
     return ids[-1] if ids else None
 
 
-@dataclass(frozen=True)
-class Progress:
+@record
+class Progress(Record):
     """Where the person is: question `number` of about `total`."""
 
     number: int
