@@ -705,7 +705,15 @@ def test_loaded_models_never_change(cache: bool) -> None:
     defs = api.load("knee-pain", cache=cache)
     question = defs.questions["age"]
     finding = defs.rules.findings[0]
-    for model, name in ((question, "prompt"), (finding, "title"), (defs.library, "version")):
+    compiled = defs.findings[0]  # and what was compiled from them (kinecheck.records)
+    for model, name in (
+        (question, "prompt"),
+        (finding, "title"),
+        (defs.library, "version"),
+        (compiled, "finding"),
+        (compiled.rows[0], "points"),
+        (compiled.rows[0].condition, "source"),
+    ):
         before = getattr(model, name)
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(model, name, "changed")
