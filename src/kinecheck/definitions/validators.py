@@ -5,10 +5,11 @@ in the environment (the entry-point group "pydantic"). Finding them imports
 `importlib.metadata` and reads the metadata of every installed distribution, about 45 ms on
 the first validator of a process: a tenth of a first `kinecheck assess`, whose start-up
 budget is 20x `python -c pass` (benchmarks/bench_startup.py). kinecheck uses no pydantic
-plugin, and wants none to see the definitions and reports it validates. So while it builds
-its own validators, pydantic's lookup answers "no plugins"; any other code in the process
-still gets pydantic's own lookup. If a pydantic release needs more of its lookup module than
-`get_plugins`, the validator is built the ordinary way: slower, never different.
+plugin, so while it builds its own validators, pydantic's lookup answers "no plugins"; any
+other code in the process still gets pydantic's own lookup (and where that has run first,
+kinecheck's validators are built with it too: there is nothing left to save). If a pydantic
+release needs more of its lookup module than `get_plugins`, the validator is built the
+ordinary way: slower, never different.
 """
 
 from __future__ import annotations
