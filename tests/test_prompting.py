@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 
@@ -243,3 +244,34 @@ def keys_for(quiz: Quiz, qid: str, value: Any) -> str:
     if ids:
         return DOWN * ids.index(value) + ENTER
     return str(value) + ENTER
+
+
+@pytest.mark.parametrize("depth", ["DEPTH_1_BIT", "DEPTH_8_BIT", "DEPTH_24_BIT"])
+def test_lines_between_prompts_are_written_as_prompt_toolkit_writes_them(depth: str) -> None:
+    """`say` prints with a style merged once (prompting._style): the bytes on the terminal
+    are those of prompt_toolkit's own print_formatted_text, colours and all."""
+    from prompt_toolkit import print_formatted_text
+    from prompt_toolkit.formatted_text import FormattedText
+    from prompt_toolkit.output import ColorDepth
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    from kinecheck.quiz import prompting
+
+    def terminal() -> tuple[io.StringIO, Vt100_Output]:
+        screen = io.StringIO()
+        size = lambda: Size(rows=24, columns=60)  # noqa: E731
+        color = getattr(ColorDepth, depth)
+        return screen, Vt100_Output(screen, size, term="xterm", default_color_depth=color)
+
+    lines = [("bold", "Knee pain and a stiff hip or ankle"), ("fg:ansibrightblack", "Keys: ...")]
+    ours, out = terminal()
+    with create_app_session(output=out):
+        for style, text in lines * 2:  # the second time from the style already merged
+            prompting.say(text, style)
+    theirs, out = terminal()
+    with create_app_session(output=out):
+        for style, text in lines * 2:
+            fragments = prompting.lines_of([(style, text)])[0]  # one line: what `say` prints
+            print_formatted_text(FormattedText(fragments), style=prompting.STYLE)
+    assert ours.getvalue() == theirs.getvalue()
+    assert ("\x1b[0;90m" in ours.getvalue()) == (depth != "DEPTH_1_BIT")  # grey, with colour
